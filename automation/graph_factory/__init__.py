@@ -1,0 +1,1 @@
+"""Definition JSON -> validated graph -> Dagster job."""

@@ -1,0 +1,1 @@
+"""Node types: one declaration each (see base.NodeType); the registry lists them all."""

@@ -1,0 +1,128 @@
+"""The one declaration of a node type, and what its `run` receives and returns."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Generic, TypeVar, Union
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+DEFAULT_HANDLE = "out"
+
+
+class NodeConfig(BaseModel):
+    """Base of every node's config model: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# A config value that is an expression, e.g. "{{ trigger.record.id }}".
+ExpressionStr = Annotated[str, StringConstraints(pattern=r"\{\{.*\}\}", min_length=4)]
+T = TypeVar("T")
+# A typed field that may also be given as an expression, evaluated when the node runs.
+Templated = Union[T, ExpressionStr]  # noqa: UP007
+
+
+class NodeError(Exception):
+    """A node failed for a reason its author or the data can fix; the message is shown as is."""
+
+    def __init__(self, message: str, *, error_type: str = "node_error", transient: bool = False):
+        super().__init__(message)
+        self.error_type = error_type
+        self.transient = transient
+
+
+@dataclass
+class NodeResult:
+    """What a node produced, and which output handle it goes out on."""
+
+    output: Any
+    handle: str = DEFAULT_HANDLE
+
+
+@dataclass
+class TenantRef:
+    id: int
+    slug: str
+
+
+@dataclass
+class NodeRunContext:
+    """What a node's `run` may use: its identity, the tenant, the resources it declared."""
+
+    node_id: str
+    node_type: str
+    label: str
+    tenant: TenantRef
+    execution_id: str | None
+    workflow_id: str | None
+    attempt: int
+    # Resource name -> tenant-scoped client, only for names the node type declared.
+    resources: dict[str, Any] = field(default_factory=dict)
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("automation.node"))
+    # Trigger payload and upstream outputs (read-only view), for nodes that need it whole.
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def resource(self, name: str) -> Any:
+        try:
+            return self.resources[name]
+        except KeyError:
+            raise RuntimeError(
+                f"node type {self.node_type!r} did not declare resource {name!r}"
+            ) from None
+
+
+C = TypeVar("C", bound=NodeConfig)
+RunFn = Callable[[NodeRunContext, Any], Union[NodeResult, Awaitable[NodeResult]]]  # noqa: UP007
+
+
+@dataclass(frozen=True)
+class NodeType(Generic[C]):
+    """One node type: everything else (validation, compile, catalogue, docs) derives from it."""
+
+    name: str
+    label: str
+    category: str
+    config_model: type[C]
+    run: RunFn
+    handles: tuple[str, ...] = (DEFAULT_HANDLE,)
+    # For node types whose handles depend on the config (e.g. one per classification label).
+    handles_for: Callable[[C], tuple[str, ...]] | None = None
+    resources: frozenset[str] = frozenset()
+    is_trigger: bool = False
+    type_version: int = 1
+
+    @property
+    def summary(self) -> str:
+        """First line of the config model's docstring: the palette summary."""
+        doc = inspect.getdoc(self.config_model) or ""
+        return doc.strip().splitlines()[0] if doc.strip() else self.label
+
+    @property
+    def description(self) -> str:
+        return inspect.getdoc(self.config_model) or self.label
+
+    def output_handles(self, config: C | None) -> tuple[str, ...]:
+        """The node's output handles for this config."""
+        if self.handles_for is not None and config is not None:
+            return tuple(self.handles_for(config))
+        return self.handles
+
+    def catalogue_entry(self) -> dict[str, Any]:
+        """The node catalogue entry served to the builder."""
+        return {
+            "type": self.name,
+            "label": self.label,
+            "category": self.category,
+            "summary": self.summary,
+            "description": self.description,
+            "handles": list(self.handles),
+            "dynamic_handles": self.handles_for is not None,
+            "resources": sorted(self.resources),
+            "is_trigger": self.is_trigger,
+            "type_version": self.type_version,
+            "config_schema": self.config_model.model_json_schema(),
+        }

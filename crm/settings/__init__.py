@@ -1,0 +1,1 @@
+"""Settings split: base (shared), dev (embedded default), test, production."""

@@ -1,0 +1,252 @@
+"""Workflows, their immutable versions, executions, per-node logs, approvals and tasks."""
+
+import uuid
+
+from django.conf import settings as django_settings
+from django.db import models
+
+from crm.tenants.models import Role, Tenant
+
+from .errors import VersionImmutable
+
+
+class WorkflowStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    ARCHIVED = "archived", "Archived"
+
+
+class WorkflowTriggerType(models.TextChoices):
+    MANUAL = "manual", "Manual"
+    RECORD_CREATED = "record_created", "Record created"
+    RECORD_UPDATED = "record_updated", "Record updated"
+    FIELD_CHANGED = "field_changed", "Field changed"
+    RECORD_DELETED = "record_deleted", "Record deleted"
+    SCHEDULED = "scheduled", "Scheduled"
+    WEBHOOK = "webhook", "Webhook"
+
+
+class Workflow(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="workflows")
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True, default="")
+    created_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    status = models.CharField(
+        max_length=20, choices=WorkflowStatus.choices, default=WorkflowStatus.DRAFT
+    )
+    trigger_type = models.CharField(
+        max_length=30, choices=WorkflowTriggerType.choices, default=WorkflowTriggerType.MANUAL
+    )
+    trigger_config = models.JSONField(default=dict, blank=True)
+    max_executions_per_hour = models.PositiveIntegerField(default=100)
+    timeout_minutes = models.PositiveIntegerField(default=60)
+    retry_count = models.PositiveIntegerField(default=3)
+    # The draft being edited in the builder (React Flow JSON); published copies are versions.
+    workflow_definition = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="unique_workflow_name")
+        ]
+        indexes = [models.Index(fields=["status", "trigger_type"])]
+
+    def __str__(self) -> str:
+        return f"{self.tenant}/{self.name}"
+
+    @property
+    def current_version(self) -> "WorkflowVersion | None":
+        return self.versions.order_by("-number").first()
+
+
+class WorkflowVersion(models.Model):
+    """An immutable, numbered snapshot of a published definition and its settings."""
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    definition = models.JSONField()
+    # Settings as published: retry_count, timeout_minutes, max_executions_per_hour, trigger.
+    settings = models.JSONField(default=dict)
+    published_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workflow", "number"], name="unique_version_number")
+        ]
+        ordering = ["workflow", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.workflow} v{self.number}"
+
+    def save(self, *args, **kwargs) -> None:
+        """Insert only: an existing version is never rewritten."""
+        if not self._state.adding:
+            raise VersionImmutable()
+        super().save(*args, **kwargs)
+
+
+class ExecutionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    WAITING = "waiting", "Waiting"
+    SUCCESS = "success", "Success"
+    FAILED = "failed", "Failed"
+    CANCELED = "canceled", "Canceled"
+
+
+class WorkflowExecution(models.Model):
+    """One execution of a workflow version; it may span several Dagster runs."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="executions")
+    # Null for ad-hoc runs of a definition file from the command line.
+    workflow = models.ForeignKey(
+        Workflow, null=True, blank=True, on_delete=models.CASCADE, related_name="executions"
+    )
+    version = models.ForeignKey(
+        WorkflowVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=30, default="manual")  # manual, cli, dagster_ui, ...
+    dagster_run_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=20, choices=ExecutionStatus.choices, default=ExecutionStatus.PENDING
+    )
+    trigger_data = models.JSONField(default=dict, blank=True)
+    triggered_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    execution_context = models.JSONField(default=dict, blank=True)
+    final_output = models.JSONField(null=True, blank=True)
+    error_message = models.TextField(blank=True, default="")
+    retry_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["workflow", "status"])]
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"execution {self.id} ({self.status})"
+
+
+class NodeStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    SUCCESS = "success", "Success"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+    WAITING = "waiting", "Waiting"
+
+
+class WorkflowExecutionLog(models.Model):
+    """The log of one node (attempt) within an execution."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    execution = models.ForeignKey(WorkflowExecution, on_delete=models.CASCADE, related_name="logs")
+    node_id = models.CharField(max_length=255)
+    node_type = models.CharField(max_length=30)
+    node_name = models.CharField(max_length=255, blank=True, default="")
+    attempt = models.PositiveIntegerField(default=1)
+    item_index = models.IntegerField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=NodeStatus.choices, default=NodeStatus.PENDING)
+    input_data = models.JSONField(default=dict, blank=True)
+    output_data = models.JSONField(null=True, blank=True)
+    output_handle = models.CharField(max_length=100, blank=True, default="")
+    execution_details = models.JSONField(default=dict, blank=True)
+    error_details = models.JSONField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["execution", "node_id"])]
+        ordering = ["started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} ({self.status})"
+
+
+class WorkflowApproval(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="approvals")
+    execution = models.ForeignKey(
+        WorkflowExecution, on_delete=models.CASCADE, related_name="approvals"
+    )
+    execution_log = models.ForeignKey(
+        WorkflowExecutionLog, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    node_id = models.CharField(max_length=255)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    assigned_to = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_approvals",
+    )
+    assigned_role = models.CharField(max_length=20, choices=Role.choices, blank=True, default="")
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True, default="")
+    approval_data = models.JSONField(default=dict, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    approved = models.BooleanField(null=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="decided_approvals",
+    )
+    approval_notes = models.TextField(blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["assigned_to", "approved"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+
+
+class Task(models.Model):
+    """A task or notification for a user (or every member of a role) of a tenant."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="tasks")
+    assigned_to = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+    )
+    assigned_role = models.CharField(max_length=20, choices=Role.choices, blank=True, default="")
+    kind = models.CharField(max_length=20, default="task")  # task | notification
+    title = models.CharField(max_length=255)
+    body = models.TextField(blank=True, default="")
+    priority = models.CharField(max_length=10, default="normal")
+    status = models.CharField(max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    due_at = models.DateTimeField(null=True, blank=True)
+    execution = models.ForeignKey(
+        WorkflowExecution, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
+    node_id = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,1 @@
+"""Dagster resources over the CRM: records, HTTP, notifications, secrets, executions."""

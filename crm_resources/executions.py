@@ -1,0 +1,88 @@
+"""Mirror of executions and per-node logs in the CRM, written by the ops as they run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dagster import ConfigurableResource
+
+from crm.django_setup import setup_django
+
+
+class ExecutionsResource(ConfigurableResource):
+    """Writes WorkflowExecution / WorkflowExecutionLog rows through the CRM service layer."""
+
+    def begin(
+        self,
+        *,
+        execution_id: str | None,
+        tenant_id: int,
+        workflow_id: str | None,
+        version_id: int | None,
+        dagster_run_id: str,
+        trigger_data: dict[str, Any],
+        source: str,
+    ) -> str:
+        """Mark an existing execution running, or create one for a run started elsewhere."""
+        setup_django()
+        from crm.workflows import services
+
+        if execution_id:
+            services.execution_start(execution_id=execution_id, dagster_run_id=dagster_run_id)
+            return execution_id
+        from crm.tenants.models import Tenant
+        from crm.workflows.models import Workflow, WorkflowVersion
+
+        execution = services.execution_create(
+            tenant=Tenant.objects.get(pk=tenant_id),
+            workflow=Workflow.objects.filter(pk=workflow_id).first() if workflow_id else None,
+            version=WorkflowVersion.objects.filter(pk=version_id).first() if version_id else None,
+            source=source,
+            trigger_data=trigger_data,
+            dagster_run_id=dagster_run_id,
+        )
+        services.execution_start(execution_id=str(execution.id), dagster_run_id=dagster_run_id)
+        return str(execution.id)
+
+    def node_started(
+        self,
+        *,
+        execution_id: str,
+        node_id: str,
+        node_type: str,
+        node_name: str,
+        attempt: int,
+        input_data: Any,
+    ) -> str:
+        setup_django()
+        from crm.workflows import services
+
+        log = services.node_log_start(
+            execution_id=execution_id,
+            node_id=node_id,
+            node_type=node_type,
+            node_name=node_name,
+            attempt=attempt,
+            input_data=input_data,
+        )
+        return str(log.id)
+
+    def node_finished(
+        self,
+        *,
+        log_id: str,
+        status: str,
+        output_data: Any = None,
+        output_handle: str = "",
+        error_details: dict[str, Any] | None = None,
+    ) -> None:
+        setup_django()
+        from crm.workflows import services
+
+        services.node_log_finish(
+            log_id=log_id,
+            status=status,
+            output_data=output_data,
+            output_handle=output_handle,
+            error_details=error_details,
+        )

@@ -1,0 +1,42 @@
+"""Shared fixtures: tenants, users with roles, pipelines, all in the real test database."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from crm.records.models import Pipeline
+from crm.tenants.models import Membership, Role, Tenant
+
+
+@pytest.fixture
+def tenant(db) -> Tenant:
+    return Tenant.objects.create(slug="acme", name="Acme Inc.")
+
+
+@pytest.fixture
+def other_tenant(db) -> Tenant:
+    return Tenant.objects.create(slug="globex", name="Globex Corp.")
+
+
+@pytest.fixture
+def make_user(db):
+    """Create a user with a role in a tenant: make_user(tenant, "editor")."""
+
+    def _make(tenant: Tenant, role: str = Role.VIEWER, username: str | None = None):
+        name = username or f"{tenant.slug}_{role}"
+        user = get_user_model().objects.create_user(username=name, password="pw")
+        Membership.objects.create(tenant=tenant, user=user, role=role)
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def deals(tenant) -> Pipeline:
+    return Pipeline.objects.create(tenant=tenant, slug="deals", name="Deals")
+
+
+@pytest.fixture
+def other_deals(other_tenant) -> Pipeline:
+    return Pipeline.objects.create(tenant=other_tenant, slug="deals", name="Deals")
