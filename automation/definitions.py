@@ -1,4 +1,10 @@
-"""The `automation` code location: one job per active published workflow, plus sensors."""
+"""The `automation` code location: one job per active published workflow, plus sensors.
+
+On first load (code server) every active workflow's latest version is validated and compiled;
+broken ones are logged and skipped. The job name -> version id map is stored as reconstruction
+metadata, so a run worker rebuilds exactly the version its run was launched with, and builds
+only that one job (the repository's jobs are lazy there).
+"""
 
 from __future__ import annotations
 
@@ -13,37 +19,43 @@ from dagster._core.definitions.definitions_load_context import (
 from crm.django_setup import setup_django
 
 VERSIONS_KEY = "automation/workflow_versions"
+REPOSITORY_NAME = "__repository__"
 
 
-def _versions_to_build():
-    """Latest active versions on first load; in run workers, exactly the versions loaded then."""
-    from crm.workflows.models import WorkflowVersion
+def _lazy_job(build, version_id: int):
+    def load():
+        return build(version_id)
+
+    return load
+
+
+def _jobs() -> dict[str, object]:
+    from automation.workflow_jobs import build_jobs, job_for_version_id
     from crm.workflows.selectors import workflow_versions_to_serve
 
     context = DefinitionsLoadContext.get()
     if context.load_type == DefinitionsLoadType.RECONSTRUCTION:
         pinned = context.reconstruction_metadata.get(VERSIONS_KEY)
         if pinned is not None:
-            ids = list(json.loads(pinned).values())
-            return list(
-                WorkflowVersion.objects.filter(pk__in=ids).select_related("workflow__tenant")
-            )
-    return workflow_versions_to_serve()
+            return {
+                name: _lazy_job(job_for_version_id, version_id)
+                for name, version_id in json.loads(pinned).items()
+            }
+    built = build_jobs(workflow_versions_to_serve())
+    context.add_to_pending_reconstruction_metadata(VERSIONS_KEY, json.dumps(built.versions))
+    return {job.name: job for job in built.jobs}
 
 
 @dg.definitions
-def defs() -> dg.Definitions:
+def defs() -> dg.RepositoryDefinition:
     setup_django()
-    from automation.resources import default_resources
-    from automation.sensors.executions import execution_status_sensors
-    from automation.workflow_jobs import build_jobs
+    from automation.sensors.executions import execution_sensors
 
-    built = build_jobs(_versions_to_build())
-    context = DefinitionsLoadContext.get()
-    if context.load_type == DefinitionsLoadType.INITIALIZATION:
-        context.add_to_pending_reconstruction_metadata(VERSIONS_KEY, json.dumps(built.versions))
-    return dg.Definitions(
-        jobs=built.jobs,
-        sensors=execution_status_sensors(),
-        resources=default_resources(),
-    )
+    jobs = _jobs()
+    sensors = {sensor.name: sensor for sensor in execution_sensors()}
+
+    @dg.repository(name=REPOSITORY_NAME, description="Published CRM workflows")
+    def automation():
+        return {"jobs": jobs, "sensors": sensors}
+
+    return automation

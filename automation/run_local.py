@@ -6,9 +6,9 @@ from typing import Any
 
 from dagster import DagsterInstance
 
-from automation.graph_factory.compile import compile_job
+from automation.graph_factory.compile import compile_job, trigger_run_config
 from automation.graph_factory.graph import WorkflowGraph
-from automation.graph_factory.naming import dagster_name, op_names
+from automation.graph_factory.naming import dagster_name
 from automation.graph_factory.node_op import EXECUTION_TAG, SOURCE_TAG
 from automation.graph_factory.target import JobTarget
 from automation.nodes.base import TenantRef
@@ -74,10 +74,9 @@ def run_graph_in_process(
     execution = execution_create(
         tenant=tenant, source="cli", trigger_data=payload, workflow=None, version=None
     )
-    trigger_op = op_names(list(graph.nodes))[graph.trigger_id]
     with DagsterInstance.ephemeral() if instance is None else _borrowed(instance) as dagster:
         result = job.execute_in_process(
-            run_config={"ops": {trigger_op: {"config": {"payload": payload}}}},
+            run_config=trigger_run_config(graph, payload),
             instance=dagster,
             resources=default_resources(),
             tags={EXECUTION_TAG: str(execution.id), SOURCE_TAG: "cli"},

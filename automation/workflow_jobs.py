@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dagster import JobDefinition
 
 from automation.graph_factory.compile import compile_job
+from automation.graph_factory.graph import WorkflowGraph
 from automation.graph_factory.naming import job_name
 from automation.graph_factory.target import JobTarget
 from automation.graph_factory.validate import validate_definition
 from automation.nodes.base import TenantRef
+from crm.django_setup import setup_django
 
 log = logging.getLogger("automation.definitions")
 
@@ -41,12 +44,38 @@ def target_for_version(version) -> JobTarget:
     )
 
 
-def build_version_job(version) -> JobDefinition:
-    """Validate and compile one version; raises ValueError with the validation errors."""
+def version_graph(version) -> WorkflowGraph:
+    """The validated graph of a version; raises ValueError with the validation errors."""
     report = validate_definition(version.definition)
     if not report.ok:
         raise ValueError("; ".join(str(issue) for issue in report.errors))
-    return compile_job(report.graph, target_for_version(version))
+    return report.graph
+
+
+def build_version_job(version) -> JobDefinition:
+    """Validate and compile one version, with the default resources bound."""
+    from automation.resources import default_resources
+
+    return compile_job(version_graph(version), target_for_version(version), default_resources())
+
+
+@lru_cache(maxsize=256)
+def job_for_version_id(version_id: int) -> JobDefinition:
+    """The job of one version by id (versions are immutable, so it is cached per process)."""
+    setup_django()
+    from crm.workflows.models import WorkflowVersion
+
+    version = WorkflowVersion.objects.select_related("workflow__tenant").get(pk=version_id)
+    return build_version_job(version)
+
+
+@lru_cache(maxsize=256)
+def graph_for_version_id(version_id: int) -> WorkflowGraph:
+    """The validated graph of one version by id (cached per process)."""
+    setup_django()
+    from crm.workflows.models import WorkflowVersion
+
+    return version_graph(WorkflowVersion.objects.get(pk=version_id))
 
 
 def build_jobs(versions) -> BuiltJobs:

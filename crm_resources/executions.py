@@ -25,10 +25,12 @@ class ExecutionsResource(ConfigurableResource):
     ) -> str:
         """Mark an existing execution running, or create one for a run started elsewhere."""
         setup_django()
+        from automation.worker import current_worker
         from crm.workflows import services
 
         if execution_id:
             services.execution_start(execution_id=execution_id, dagster_run_id=dagster_run_id)
+            services.execution_set_worker(execution_id=execution_id, worker=current_worker())
             return execution_id
         from crm.tenants.models import Tenant
         from crm.workflows.models import Workflow, WorkflowVersion
@@ -42,7 +44,25 @@ class ExecutionsResource(ConfigurableResource):
             dagster_run_id=dagster_run_id,
         )
         services.execution_start(execution_id=str(execution.id), dagster_run_id=dagster_run_id)
+        services.execution_set_worker(execution_id=str(execution.id), worker=current_worker())
         return str(execution.id)
+
+    def resume(self, *, execution_id: str, dagster_run_id: str) -> None:
+        """A later run (re-execution from the Dagster UI) carries the execution on."""
+        setup_django()
+        from automation.worker import current_worker
+        from crm.workflows import services
+        from crm.workflows.models import WorkflowExecution
+
+        current = (
+            WorkflowExecution.objects.filter(pk=execution_id)
+            .values_list("dagster_run_id", "status")
+            .first()
+        )
+        if current is None or (current[0] == dagster_run_id and current[1] == "running"):
+            return
+        services.execution_start(execution_id=execution_id, dagster_run_id=dagster_run_id)
+        services.execution_set_worker(execution_id=execution_id, worker=current_worker())
 
     def node_started(
         self,

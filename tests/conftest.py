@@ -40,3 +40,19 @@ def deals(tenant) -> Pipeline:
 @pytest.fixture
 def other_deals(other_tenant) -> Pipeline:
     return Pipeline.objects.create(tenant=other_tenant, slug="deals", name="Deals")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dagster_home(tmp_path_factory):
+    """A real, persistent Dagster instance for the session ($DAGSTER_HOME), as run-now uses."""
+    import os
+
+    home = tmp_path_factory.mktemp("dagster_home")
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    previous = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    yield home
+    if previous is None:
+        os.environ.pop("DAGSTER_HOME", None)
+    else:
+        os.environ["DAGSTER_HOME"] = previous

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from typing import Any
 
 from dagster import (
     DependencyDefinition,
@@ -26,8 +28,20 @@ def _executor():
     return in_process_executor
 
 
-def compile_job(graph: WorkflowGraph, target: JobTarget) -> JobDefinition:
-    """Build the Dagster job of a workflow version."""
+def trigger_op_name(graph: WorkflowGraph) -> str:
+    """The op of the trigger node (its config takes the payload)."""
+    return op_names(list(graph.nodes))[graph.trigger_id]
+
+
+def trigger_run_config(graph: WorkflowGraph, payload: Any) -> dict[str, Any]:
+    """Run config that hands `payload` to the trigger."""
+    return {"ops": {trigger_op_name(graph): {"config": {"payload": payload}}}}
+
+
+def compile_job(
+    graph: WorkflowGraph, target: JobTarget, resources: Mapping[str, Any] | None = None
+) -> JobDefinition:
+    """Build the Dagster job of a workflow version (with its resources bound, when given)."""
     # In the job, each op is named after its node id; its definition's name is prefixed with
     # the job's, since Dagster wants op definition names unique across a code location.
     names = op_names(list(graph.nodes))
@@ -61,4 +75,5 @@ def compile_job(graph: WorkflowGraph, target: JobTarget) -> JobDefinition:
         description=target.description or f"Workflow {target.workflow_name}",
         tags=target.tags(),
         executor_def=_executor(),
+        resource_defs=dict(resources) if resources else None,
     )

@@ -135,6 +135,8 @@ def build_node_op(node: GraphNode, op_name: str, target: JobTarget) -> OpDefinit
             state = initial_state(execution_id, payload)
         else:
             state = merge_states(upstream or [])
+            if state["execution_id"]:
+                executions.resume(execution_id=state["execution_id"], dagster_run_id=context.run_id)
         execution_id = state["execution_id"]
         log_id = executions.node_started(
             execution_id=execution_id,

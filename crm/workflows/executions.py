@@ -94,13 +94,22 @@ def node_log_start(
     input_data: Any,
     item_index: int | None = None,
 ) -> WorkflowExecutionLog:
-    """Record that a node (attempt, item) started running; its input is capped like outputs."""
+    """Record that a node (attempt, item) started running; its input is capped like outputs.
+
+    A node re-executed in a later run (retry from the Dagster UI) continues the attempt count,
+    and replaces the "skipped" placeholder the earlier run's end left for it.
+    """
+    earlier = WorkflowExecutionLog.objects.filter(
+        execution_id=execution_id, node_id=node_id, item_index=item_index
+    )
+    earlier.filter(status=NodeStatus.SKIPPED).delete()
+    last = earlier.order_by("-attempt").values_list("attempt", flat=True).first()
     return WorkflowExecutionLog.objects.create(
         execution_id=execution_id,
         node_id=node_id,
         node_type=node_type,
         node_name=node_name,
-        attempt=attempt,
+        attempt=max(attempt, (last or 0) + 1),
         item_index=item_index,
         status=NodeStatus.RUNNING,
         started_at=timezone.now(),
@@ -170,3 +179,11 @@ def execution_finish(
             if node_id not in logged
         )
     return execution
+
+
+@transaction.atomic
+def execution_set_worker(*, execution_id: UUID | str, worker: dict[str, Any]) -> None:
+    """Note which process runs the execution, so a dead worker can be detected."""
+    execution = WorkflowExecution.objects.select_for_update().get(pk=execution_id)
+    execution.execution_context = {**(execution.execution_context or {}), "worker": worker}
+    execution.save(update_fields=["execution_context"])

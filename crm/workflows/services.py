@@ -17,6 +17,7 @@ from .errors import WorkflowValidationError
 from .executions import (  # noqa: F401  (execution recording is part of this service layer)
     execution_create,
     execution_finish,
+    execution_set_worker,
     execution_start,
     node_log_finish,
     node_log_start,

@@ -43,7 +43,7 @@ def broken(demo):
 
 
 def _job_names(definitions) -> set[str]:
-    return {job.name for job in definitions.get_repository_def().get_all_jobs()}
+    return {job.name for job in definitions.get_all_jobs()}
 
 
 def test_demo_workflows_load_and_a_broken_one_is_skipped(broken):
@@ -51,7 +51,7 @@ def test_demo_workflows_load_and_a_broken_one_is_skipped(broken):
     names = _job_names(definitions)
     assert DEMO_JOBS <= names
     assert "acme__broken" not in names
-    job = definitions.resolve_job_def("acme__big_deals_digest")
+    job = definitions.get_job("acme__big_deals_digest")
     assert job.tags["tenant"] == "acme"
     assert job.tags["workflow_version"] == "1"
     assert {n.name for n in job.graph.nodes} == {
@@ -69,7 +69,7 @@ def test_paused_workflow_is_not_served(demo):
 
 
 def test_launching_a_demo_job_records_the_execution_and_the_sensor_finishes_it(demo):
-    job = defs().resolve_job_def("acme__qualify_top_lead")
+    job = defs().get_job("acme__qualify_top_lead")
     with DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(instance=instance)
         assert result.success

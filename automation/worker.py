@@ -1,0 +1,34 @@
+"""Who runs an execution: this process's identity, and whether a recorded one is still alive."""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+import psutil
+
+
+def current_worker() -> dict[str, Any]:
+    """Host, pid and start time of this process (the run worker, with the in-process executor)."""
+    pid = os.getpid()
+    return {
+        "host": socket.gethostname(),
+        "pid": pid,
+        "started": psutil.Process(pid).create_time(),
+    }
+
+
+def worker_is_dead(worker: dict[str, Any] | None) -> bool:
+    """True only when the worker ran on this host and its process is gone (or was replaced)."""
+    if not worker or worker.get("host") != socket.gethostname():
+        return False
+    try:
+        process = psutil.Process(int(worker["pid"]))
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return True
+        return abs(process.create_time() - float(worker["started"])) > 1.0
+    except psutil.NoSuchProcess:
+        return True
+    except (KeyError, ValueError, TypeError):
+        return False
