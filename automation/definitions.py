@@ -50,9 +50,10 @@ def _jobs() -> dict[str, object]:
 def defs() -> dg.RepositoryDefinition:
     setup_django()
     from automation.sensors.executions import execution_sensors
+    from automation.sensors.failure_handlers import failure_handler_job, failure_handler_sensors
 
-    jobs = _jobs()
-    sensors = {sensor.name: sensor for sensor in execution_sensors()}
+    jobs = {**_jobs(), failure_handler_job.name: failure_handler_job}
+    sensors = {s.name: s for s in execution_sensors() + failure_handler_sensors()}
 
     @dg.repository(name=REPOSITORY_NAME, description="Published CRM workflows")
     def automation():

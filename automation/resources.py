@@ -7,6 +7,7 @@ from typing import Any
 
 def default_resources() -> dict[str, Any]:
     """Resources for the embedded default and tests; production picks the same names."""
+    from crm_resources.ai import AIResource
     from crm_resources.executions import ExecutionsResource
     from crm_resources.http import HttpResource
     from crm_resources.notify import NotifyResource
@@ -15,6 +16,7 @@ def default_resources() -> dict[str, Any]:
 
     return {
         "executions": ExecutionsResource(),
+        "ai": AIResource(),
         "records": RecordsResource(),
         "http": HttpResource(),
         "secrets": SecretsResource(),

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import path
 
+from crm.api.api import api
+
 
 def health(request):
     return JsonResponse({"status": "ok"})
@@ -11,5 +13,6 @@ def health(request):
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", api.urls),
     path("health", health),
 ]

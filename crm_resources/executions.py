@@ -95,6 +95,7 @@ class ExecutionsResource(ConfigurableResource):
         output_data: Any = None,
         output_handle: str = "",
         error_details: dict[str, Any] | None = None,
+        execution_details: dict[str, Any] | None = None,
     ) -> None:
         setup_django()
         from crm.workflows import services
@@ -105,4 +106,5 @@ class ExecutionsResource(ConfigurableResource):
             output_data=output_data,
             output_handle=output_handle,
             error_details=error_details,
+            execution_details=execution_details,
         )

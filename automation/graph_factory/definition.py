@@ -23,6 +23,8 @@ class Position(_FlowModel):
 class NodeData(_FlowModel):
     label: str | None = Field(default=None, max_length=500)
     config: dict[str, Any] = Field(default_factory=dict)
+    # Settings every node has (automation.nodes.base.NodeSettings): on_error, retry.
+    settings: dict[str, Any] = Field(default_factory=dict)
 
 
 class DefinitionNode(_FlowModel):

@@ -23,6 +23,7 @@ E_TRIGGER_HAS_INPUT = "graph.E013"
 E_INVALID_NODE = "graph.E014"  # a node or edge entry of the wrong shape
 E_SELF_LOOP = "graph.E015"
 E_DUPLICATE_EDGE = "graph.E016"  # two edges make the same connection (source, handle, target)
+E_ERROR_EDGE_NOT_BRANCH = "graph.E017"  # an edge leaves "error" but the node's on_error != branch
 
 MESSAGES = {
     E_MALFORMED: "The definition is not a React Flow workflow definition.",
@@ -42,6 +43,7 @@ MESSAGES = {
     E_INVALID_NODE: "The node or edge is not well formed.",
     E_SELF_LOOP: "The edge connects a node to itself.",
     E_DUPLICATE_EDGE: "Two edges make the same connection.",
+    E_ERROR_EDGE_NOT_BRANCH: "An 'error' edge needs the node's on_error to be branch.",
 }
 
 

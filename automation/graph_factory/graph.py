@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from automation.nodes.base import NodeConfig, NodeType
+from automation.nodes.base import NodeConfig, NodeSettings, NodeType
 
 
 @dataclass
@@ -15,8 +15,9 @@ class GraphNode:
     label: str
     raw_config: dict[str, Any]  # as authored: expressions not evaluated
     config: NodeConfig  # validated at publish time (expression strings still in place)
-    handles: tuple[str, ...]  # output handles
+    handles: tuple[str, ...]  # output handles (with "error" when settings.on_error is branch)
     parent_id: str | None = None
+    settings: NodeSettings = field(default_factory=NodeSettings)
 
 
 @dataclass(frozen=True)

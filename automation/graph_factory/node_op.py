@@ -1,31 +1,28 @@
-"""One Dagster op per workflow node: evaluate config, run the node, record it, pick the handle."""
+"""One Dagster op per workflow node: enter the flow, run the node (node_exec), record the
+attempt, then pick the handle, ask Dagster for a retry, or apply the node's on_error."""
 
 from __future__ import annotations
 
-import asyncio
-import inspect
-import traceback
 from typing import Any
 
 from dagster import (
-    Backoff,
     Failure,
     Field,
     In,
-    Jitter,
     OpDefinition,
     Out,
     Output,
     Permissive,
-    RetryPolicy,
+    RetryRequested,
     op,
 )
-from pydantic import ValidationError
 
-from automation.nodes.base import NodeError, NodeResult, NodeRunContext
+from automation.nodes.base import ERROR_HANDLE
 
-from .expressions import ExpressionError, render_config
+from .error_policy import RetryPlan, decide, retry_plan
 from .graph import GraphNode
+from .node_exec import NodeFailure, NodeOutcome, execute_node
+from .node_settings import continue_handle
 from .state import FlowState, initial_state, merge_states, with_output
 from .target import JobTarget
 
@@ -34,82 +31,84 @@ SOURCE_TAG = "crm/source"
 UPSTREAM = "upstream"
 
 
-def retry_policy(retry_count: int) -> RetryPolicy | None:
-    """The workflow's retry count as a Dagster retry policy with exponential backoff."""
-    if retry_count <= 0:
-        return None
-    return RetryPolicy(
-        max_retries=retry_count, delay=1.0, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
-    )
-
-
-def _expression_context(state: FlowState, target: JobTarget) -> dict[str, Any]:
-    return {
-        "trigger": state["trigger"],
-        "nodes": state["nodes"],
-        "execution": {
-            "id": state["execution_id"],
-            "workflow_id": target.workflow_id,
-            "version": target.version_number,
-        },
-        "workflow": {"id": target.workflow_id, "name": target.workflow_name},
-    }
-
-
-def _resolve_config(node: GraphNode, state: FlowState, target: JobTarget) -> tuple[Any, Any]:
-    """Evaluate the node's expressions and validate the result; returns (rendered, config)."""
-    try:
-        rendered = render_config(node.raw_config, _expression_context(state, target))
-    except ExpressionError as exc:
-        raise NodeError(str(exc), error_type="expression_error") from exc
-    try:
-        config = node.node_type.config_model.model_validate(rendered)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in err['loc']) or 'config'}: {err['msg']}"
-            for err in exc.errors()
+def _enter(context, node: GraphNode, target: JobTarget, upstream: list[FlowState] | None):
+    """The flow state this node runs with (the trigger begins the execution)."""
+    executions = context.resources.executions
+    if node.node_type.is_trigger:
+        payload = (context.op_config or {}).get("payload")
+        if payload is None:
+            payload = node.raw_config.get("sample_payload", {})
+        execution_id = executions.begin(
+            execution_id=context.run.tags.get(EXECUTION_TAG),
+            tenant_id=target.tenant.id,
+            workflow_id=target.workflow_id,
+            version_id=target.version_id,
+            dagster_run_id=context.run_id,
+            trigger_data=payload,
+            source=context.run.tags.get(SOURCE_TAG, "dagster"),
         )
-        raise NodeError(
-            f"config is invalid after evaluating expressions: {problems}",
-            error_type="invalid_config",
-        ) from exc
-    return rendered, config
+        return initial_state(execution_id, payload)
+    state = merge_states(upstream or [])
+    if state["execution_id"]:
+        executions.resume(execution_id=state["execution_id"], dagster_run_id=context.run_id)
+    return state
 
 
-def _run_node(node: GraphNode, ctx: NodeRunContext, config: Any) -> NodeResult:
-    outcome = node.node_type.run(ctx, config)
-    if inspect.isawaitable(outcome):
-        outcome = asyncio.run(_await(outcome))
-    if not isinstance(outcome, NodeResult):
-        raise TypeError(f"node type {node.node_type.name} returned {type(outcome).__name__}")
-    if outcome.handle not in node.handles:
-        raise NodeError(f"node chose handle {outcome.handle!r}, not one of {list(node.handles)}")
-    return outcome
+def _retries_enabled(context) -> bool:
+    return not context.get_step_execution_context().retry_mode.disabled
 
 
-async def _await(awaitable: Any) -> Any:
-    return await awaitable
-
-
-def _error_details(exc: BaseException, attempt: int, node: GraphNode) -> dict[str, Any]:
-    details: dict[str, Any] = {
-        "message": str(exc) or type(exc).__name__,
-        "error_type": getattr(exc, "error_type", type(exc).__name__),
-        "node_id": node.id,
-        "attempt": attempt,
-        "transient": bool(getattr(exc, "transient", False)),
-    }
-    if not isinstance(exc, NodeError):
-        details["stack"] = "".join(traceback.format_exception(exc))[-8000:]
-    return details
+def _after_failure(context, node: GraphNode, plan: RetryPlan, failure: NodeFailure, log_id: str):
+    """Record the failed attempt; retry it, fail the step, or name the handle the error takes."""
+    decision = decide(
+        plan,
+        node.settings,
+        transient=failure.transient,
+        attempt=failure.attempt,
+        retries_enabled=_retries_enabled(context),
+    )
+    details: dict[str, Any] = {"on_error": node.settings.on_error, "outcome": decision}
+    handle = None
+    if decision == "continue":
+        handle = continue_handle(node.handles)
+    elif decision == "branch":
+        handle = ERROR_HANDLE
+    if decision == "retry":
+        details["retry_in_s"] = round(plan.delay_s(failure.attempt), 3)
+    context.resources.executions.node_finished(
+        log_id=log_id,
+        status="failed",
+        output_data=failure.error_object() if handle else None,
+        output_handle=handle or "",
+        error_details=failure.log_details(),
+        execution_details=details,
+    )
+    message = f"{node.label}: {failure.message}"
+    cause = failure.exception
+    if decision == "retry":
+        context.log.warning(f"attempt {failure.attempt} failed, retrying: {message}")
+        raise RetryRequested(
+            max_retries=plan.count, seconds_to_wait=details["retry_in_s"]
+        ) from cause
+    if handle is None:  # stop: the execution fails
+        raise Failure(
+            description=message,
+            metadata={
+                "node_id": node.id,
+                "error_type": failure.error_type,
+                "attempt": failure.attempt,
+            },
+            allow_retries=False,
+        ) from cause
+    context.log.warning(f"attempt {failure.attempt} failed, on_error={decision}: {message}")
+    return handle
 
 
 def build_node_op(node: GraphNode, op_name: str, target: JobTarget) -> OpDefinition:
     """The op of one node: one output per handle (optional, so untaken branches skip)."""
     node_type = node.node_type
+    plan = retry_plan(node.settings, target.retry_count)
     outs = {handle: Out(dict, is_required=False) for handle in node.handles}
-    resource_keys = {"executions", *node_type.resources}
-    ins = {} if node_type.is_trigger else {UPSTREAM: In(list)}
     config_schema = (
         {"payload": Field(Permissive(), is_required=False, description="Trigger payload")}
         if node_type.is_trigger
@@ -118,28 +117,10 @@ def build_node_op(node: GraphNode, op_name: str, target: JobTarget) -> OpDefinit
 
     def compute(context, upstream: list[FlowState] | None = None):
         executions = context.resources.executions
+        state = _enter(context, node, target, upstream)
         attempt = context.retry_number + 1
-        if node_type.is_trigger:
-            payload = (context.op_config or {}).get("payload")
-            if payload is None:
-                payload = node.raw_config.get("sample_payload", {})
-            execution_id = executions.begin(
-                execution_id=context.run.tags.get(EXECUTION_TAG),
-                tenant_id=target.tenant.id,
-                workflow_id=target.workflow_id,
-                version_id=target.version_id,
-                dagster_run_id=context.run_id,
-                trigger_data=payload,
-                source=context.run.tags.get(SOURCE_TAG, "dagster"),
-            )
-            state = initial_state(execution_id, payload)
-        else:
-            state = merge_states(upstream or [])
-            if state["execution_id"]:
-                executions.resume(execution_id=state["execution_id"], dagster_run_id=context.run_id)
-        execution_id = state["execution_id"]
         log_id = executions.node_started(
-            execution_id=execution_id,
+            execution_id=state["execution_id"],
             node_id=node.id,
             node_type=node_type.name,
             node_name=node.label,
@@ -147,36 +128,37 @@ def build_node_op(node: GraphNode, op_name: str, target: JobTarget) -> OpDefinit
             input_data=node.raw_config,
         )
         try:
-            _rendered, config = _resolve_config(node, state, target)
-            ctx = NodeRunContext(
-                node_id=node.id,
-                node_type=node_type.name,
-                label=node.label,
-                tenant=target.tenant,
-                execution_id=execution_id,
-                workflow_id=target.workflow_id,
-                attempt=attempt,
-                resources={
-                    name: getattr(context.resources, name).for_tenant(target.tenant)
-                    for name in node_type.resources
-                },
-                log=context.log,
-                state={"trigger": state["trigger"], "nodes": state["nodes"]},
+            resources = {
+                name: getattr(context.resources, name).for_tenant(target.tenant)
+                for name in node_type.resources
+            }
+        except Exception as exc:  # a resource that cannot serve the tenant fails the attempt
+            failure = NodeFailure.from_exception(
+                exc, node_id=node.id, attempt=attempt, input=node.raw_config
             )
-            result = _run_node(node, ctx, config)
-        except Exception as exc:
-            details = _error_details(exc, attempt, node)
-            executions.node_finished(log_id=log_id, status="failed", error_details=details)
-            if isinstance(exc, NodeError) and not exc.transient:
-                raise Failure(
-                    description=f"{node.label}: {details['message']}",
-                    allow_retries=False,
-                ) from exc
-            raise
-        executions.node_finished(
-            log_id=log_id, status="success", output_data=result.output, output_handle=result.handle
+            outcome = NodeOutcome(input=node.raw_config, failure=failure)
+        else:
+            outcome = execute_node(node, state, target, resources, attempt, log=context.log)
+        if outcome.failure is None:
+            executions.node_finished(
+                log_id=log_id,
+                status="success",
+                output_data=outcome.output,
+                output_handle=outcome.handle,
+            )
+            yield Output(with_output(state, node.id, outcome.output), outcome.handle)
+            return
+        failure = outcome.failure
+        handle = _after_failure(context, node, plan, failure, log_id)
+        yield Output(
+            with_output(state, node.id, failure.error_object()),
+            handle,
+            metadata={
+                "on_error": node.settings.on_error,
+                "error_type": failure.error_type,
+                "error": failure.message[:500],
+            },
         )
-        yield Output(with_output(state, node.id, result.output), result.handle)
 
     if node_type.is_trigger:
 
@@ -191,10 +173,14 @@ def build_node_op(node: GraphNode, op_name: str, target: JobTarget) -> OpDefinit
     return op(
         name=op_name,
         description=node.label,
-        ins=ins,
+        ins={} if node_type.is_trigger else {UPSTREAM: In(list)},
         out=outs,
         config_schema=config_schema,
-        required_resource_keys=resource_keys,
-        retry_policy=retry_policy(target.retry_count),
-        tags={"node_type": node_type.name, "node_id": node.id[:200]},
+        required_resource_keys={"executions", *node_type.resources},
+        retry_policy=plan.policy(),
+        tags={
+            "node_type": node_type.name,
+            "node_id": node.id[:200],
+            "on_error": node.settings.on_error,
+        },
     )(fn)

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from automation.nodes.base import NodeConfig, NodeType
+from automation.nodes.base import ERROR_HANDLE, NodeConfig, NodeSettings, NodeType
 from automation.nodes.registry import get_node_type
 
 from . import errors as E
@@ -20,6 +20,12 @@ from .definition import MAX_ID_LENGTH, DefinitionEdge, DefinitionNode
 from .errors import ValidationIssue
 from .expression_checks import check_node_expressions, short
 from .graph import GraphEdge, GraphNode, WorkflowGraph
+from .node_settings import (
+    error_handle_clash,
+    handles_with_settings,
+    read_settings,
+    success_handles,
+)
 from .paths import pydantic_issues
 from .topology import ancestor_masks, reachable, strongly_connected, topological_order
 
@@ -45,7 +51,8 @@ class _Node:
     spec: DefinitionNode
     node_type: NodeType | None = None
     config: NodeConfig | None = None
-    handles: tuple[str, ...] | None = None  # None when they depend on an invalid config
+    handles: tuple[str, ...] | None = None  # None when they depend on invalid config/settings
+    settings: NodeSettings | None = None
 
 
 @dataclass
@@ -173,9 +180,24 @@ class _Validator:
         except (TypeError, ValueError, AssertionError) as exc:  # a validator that raised
             message = f"the configuration could not be validated: {short(str(exc), 300)}"
             self.add(E.E_INVALID_CONFIG, message, node_id=spec.id, field="config")
-        if node.config is not None or node.node_type.handles_for is None:
-            node.handles = node.node_type.output_handles(node.config)
+        self._read_settings(node)
         return node
+
+    def _read_settings(self, node: _Node) -> None:
+        """The node's common settings, then its handles (+ "error" when on_error is branch)."""
+        assert node.node_type is not None
+        node.settings, problems = read_settings(node.spec.data.settings)
+        for path, message in problems:
+            self.add(E.E_INVALID_CONFIG, message, node_id=node.spec.id, field=path)
+        handles_known = node.config is not None or node.node_type.handles_for is None
+        if node.settings is None or not handles_known:
+            return
+        declared = node.node_type.output_handles(node.config)
+        clash = error_handle_clash(declared, node.settings)
+        if clash is not None:
+            self.add(E.E_INVALID_CONFIG, clash, node_id=node.spec.id, field="settings.on_error")
+            return
+        node.handles = handles_with_settings(declared, node.settings)
 
     def _read_edges(self, entries: list[Any]) -> None:
         seen: set[str] = set()
@@ -235,10 +257,21 @@ class _Validator:
         if source is None or source.handles is None:
             return None  # the source node has its own issue
         handles, handle = source.handles, spec.sourceHandle
-        if handle is None and len(handles) == 1:
-            return handles[0]
+        success = success_handles(handles, source.settings)
+        if handle is None and len(success) == 1:
+            return success[0]
         if handle in handles:
             return handle
+        if handle == ERROR_HANDLE:
+            self.add(
+                E.E_ERROR_EDGE_NOT_BRANCH,
+                f"{E.MESSAGES[E.E_ERROR_EDGE_NOT_BRANCH]} Set on_error of {spec.source!r} to "
+                "'branch', or connect this edge to another output.",
+                edge_id=spec.id,
+                node_id=spec.source,
+                field="sourceHandle",
+            )
+            return None
         choices = ", ".join(handles)
         message = (
             f"choose which output of {spec.source!r} this edge leaves from: {choices}"
@@ -319,6 +352,7 @@ class _Validator:
                 config=node.config,
                 handles=node.handles,
                 parent_id=node.spec.parentId,
+                settings=node.settings or NodeSettings(),
             )
         edges = [
             GraphEdge(

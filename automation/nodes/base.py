@@ -6,17 +6,59 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Generic, TypeVar, Union
+from typing import Annotated, Any, Generic, Literal, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 DEFAULT_HANDLE = "out"
+# The extra output handle of a node whose `on_error` is "branch".
+ERROR_HANDLE = "error"
 
 
 class NodeConfig(BaseModel):
     """Base of every node's config model: unknown keys are errors."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class RetrySettings(BaseModel):
+    """Retries of one node, on top of the workflow's default (a field left out keeps it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    count: int | None = Field(
+        default=None, ge=0, le=10, description="Retries after the first attempt"
+    )
+    backoff_base_s: float | None = Field(
+        default=None,
+        ge=0,
+        le=600,
+        description="Base delay in seconds; doubles with each retry (exponential, with jitter)",
+    )
+    max_delay_s: float | None = Field(
+        default=None, gt=0, le=3600, description="Longest wait between two attempts, in seconds"
+    )
+    only_transient: bool | None = Field(
+        default=None,
+        description="Retry only transient errors (timeouts, 429, 5xx, unexpected crashes), "
+        "never errors a user must fix (4xx, invalid config, refused target)",
+    )
+
+
+class NodeSettings(BaseModel):
+    """Settings every node has, whatever its type: what happens when it fails, and its retries."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    on_error: Literal["stop", "continue", "branch"] = Field(
+        default="stop",
+        description="After the last attempt fails: stop the execution (stop), go on with the "
+        "error object as the node's output on its first handle (continue), or send the error "
+        "object down the extra 'error' handle and skip the others (branch)",
+    )
+    retry: RetrySettings | None = Field(
+        default=None, description="Override the workflow's retry settings for this node"
+    )
 
 
 # A config value that is an expression, e.g. "{{ trigger.record.id }}".

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import http, human, logic, records, trigger
-from .base import NodeType
+from . import ai, http, human, logic, records, trigger
+from .base import ERROR_HANDLE, NodeSettings, NodeType
 
-_MODULES = (trigger, records, logic, http, human)
+_MODULES = (trigger, ai, records, logic, http, human)
 
 NODE_TYPES: dict[str, NodeType] = {}
 for _module in _MODULES:
@@ -32,8 +32,11 @@ def get_node_type(name: str) -> NodeType | None:
 
 
 def catalogue() -> dict[str, Any]:
-    """The node catalogue: categories and every node type's entry (config JSON Schema etc.)."""
+    """The node catalogue: categories, every node type's entry (config JSON Schema etc.) and
+    the JSON Schema of the settings every node has (`data.settings`: on_error, retry)."""
     return {
         "categories": [{"id": key, "label": label} for key, label in CATEGORIES.items()],
         "node_types": [node_type.catalogue_entry() for node_type in NODE_TYPES.values()],
+        "node_settings_schema": NodeSettings.model_json_schema(),
+        "error_handle": ERROR_HANDLE,
     }

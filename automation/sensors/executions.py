@@ -20,7 +20,7 @@ _STATUS = {
 }
 
 
-def _execution_for_run(run: dg.DagsterRun):
+def execution_for_run(run: dg.DagsterRun):
     from crm.workflows.models import WorkflowExecution
 
     by_tag = run.tags.get(EXECUTION_TAG)
@@ -45,8 +45,16 @@ def _node_ids(execution) -> dict[str, tuple[str, str]] | None:
     }
 
 
+def failed_log(execution):
+    """The log of the node whose failure ended the execution (not one the flow got past)."""
+    for log in execution.logs.filter(status="failed").order_by("-completed_at", "-attempt"):
+        if (log.execution_details or {}).get("outcome") not in ("retry", "continue", "branch"):
+            return log
+    return None
+
+
 def _failure_message(execution, fallback: str) -> str:
-    failed = execution.logs.filter(status="failed").order_by("-completed_at").first()
+    failed = failed_log(execution)
     if failed is not None and failed.error_details:
         return f"{failed.node_name or failed.node_id}: {failed.error_details.get('message', '')}"
     return fallback
@@ -57,7 +65,7 @@ def finish_execution_for_run(run: dg.DagsterRun, status: str, reason: str = "") 
     setup_django()
     from crm.workflows.services import execution_finish
 
-    execution = _execution_for_run(run)
+    execution = execution_for_run(run)
     if execution is None:
         return None
     error = ""

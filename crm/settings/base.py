@@ -23,6 +23,9 @@ INSTALLED_APPS = [
     "crm.tenants",
     "crm.records",
     "crm.workflows",
+    "crm.ai",
+    "ninja",  # serves the API docs' Swagger UI from local static files (no CDN)
+    "crm.api",
 ]
 
 MIDDLEWARE = [
@@ -97,6 +100,9 @@ STATIC_ROOT = DATA_DIR / "static"
 
 # Where Dagster's UI is reachable, for links from executions to runs.
 DAGSTER_UI_URL = os.environ.get("DAGSTER_UI_URL", "http://127.0.0.1:3000")
+
+# The JSON API (crm.api): list endpoints page with limit/offset up to this many items.
+API_PAGE_MAX_LIMIT = 500
 
 LOGGING = {
     "version": 1,

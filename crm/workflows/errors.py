@@ -23,3 +23,9 @@ class VersionImmutable(Exception):
 
     def __init__(self) -> None:
         super().__init__("A published workflow version is immutable; publish a new version.")
+
+
+class InvalidFailureHandler(ValueError):
+    """A failure handler must be another workflow of the same tenant."""
+
+    code = "workflows.E003"

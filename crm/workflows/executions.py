@@ -6,7 +6,7 @@ import json
 from typing import Any
 from uuid import UUID
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from crm.tenants.models import Tenant
@@ -187,3 +187,35 @@ def execution_set_worker(*, execution_id: UUID | str, worker: dict[str, Any]) ->
     execution = WorkflowExecution.objects.select_for_update().get(pk=execution_id)
     execution.execution_context = {**(execution.execution_context or {}), "worker": worker}
     execution.save(update_fields=["execution_context"])
+
+
+def failure_handler_execution_claim(
+    *,
+    failed_execution: WorkflowExecution,
+    handler_version: WorkflowVersion,
+    payload: dict[str, Any],
+) -> WorkflowExecution | None:
+    """Create the (pending) handler execution of a failed execution, at most once ever.
+
+    Returns it to the one caller that created it; None when it already exists (the unique
+    `handles_execution` decides between concurrent callers).
+    """
+    handler = handler_version.workflow
+    if handler.tenant_id != failed_execution.tenant_id:
+        raise ValueError("the failure handler belongs to another tenant")
+    if failed_execution.handles_execution_id is not None:
+        raise ValueError("a failure handler's execution is not handled by another handler")
+    if WorkflowExecution.objects.filter(handles_execution=failed_execution).exists():
+        return None
+    try:
+        with transaction.atomic():
+            return WorkflowExecution.objects.create(
+                tenant_id=failed_execution.tenant_id,
+                workflow=handler,
+                version=handler_version,
+                source="failure_handler",
+                trigger_data=capped_json(payload),
+                handles_execution=failed_execution,
+            )
+    except IntegrityError:
+        return None

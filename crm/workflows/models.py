@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from crm.tenants.models import Role, Tenant
@@ -49,15 +50,44 @@ class Workflow(models.Model):
     retry_count = models.PositiveIntegerField(default=3)
     # The draft being edited in the builder (React Flow JSON); published copies are versions.
     workflow_definition = models.JSONField(default=dict, blank=True)
+    # Another workflow of the same tenant, started when an execution of this one fails for good.
+    failure_handler = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="handles_failures_of",
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "name"], name="unique_workflow_name")
+            models.UniqueConstraint(fields=["tenant", "name"], name="unique_workflow_name"),
+            models.CheckConstraint(
+                condition=~models.Q(failure_handler=models.F("id")),
+                name="failure_handler_not_itself",
+            ),
         ]
         indexes = [models.Index(fields=["status", "trigger_type"])]
 
     def __str__(self) -> str:
         return f"{self.tenant}/{self.name}"
+
+    def failure_handler_problem(self) -> str | None:
+        """Why the failure handler is not allowed (another workflow of the same tenant), if so."""
+        handler = self.failure_handler
+        if handler is None:
+            return None
+        if handler.pk == self.pk:
+            return "a workflow cannot be its own failure handler"
+        if handler.tenant_id != self.tenant_id:
+            return "the failure handler must belong to the same tenant"
+        return None
+
+    def clean(self) -> None:
+        super().clean()
+        problem = self.failure_handler_problem()
+        if problem is not None:
+            raise ValidationError({"failure_handler": problem})
 
     @property
     def current_version(self) -> "WorkflowVersion | None":
@@ -129,6 +159,15 @@ class WorkflowExecution(models.Model):
     final_output = models.JSONField(null=True, blank=True)
     error_message = models.TextField(blank=True, default="")
     retry_count = models.PositiveIntegerField(default=0)
+    # For an execution of a failure handler: the failed execution it handles (one handler
+    # execution per failed execution, enforced by the unique one-to-one).
+    handles_execution = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="failure_handler_execution",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["workflow", "status"])]

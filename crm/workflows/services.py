@@ -13,12 +13,13 @@ from crm.tenants.errors import NotAMember
 from crm.tenants.models import Role, Tenant
 from crm.tenants.selectors import user_role
 
-from .errors import WorkflowValidationError
+from .errors import InvalidFailureHandler, WorkflowValidationError
 from .executions import (  # noqa: F401  (execution recording is part of this service layer)
     execution_create,
     execution_finish,
     execution_set_worker,
     execution_start,
+    failure_handler_execution_claim,
     node_log_finish,
     node_log_start,
 )
@@ -91,6 +92,21 @@ def workflow_set_status(*, workflow: Workflow, status: str) -> Workflow:
         raise ValueError(f"unknown workflow status {status!r}; expected one of {expected}")
     workflow.status = status
     workflow.save(update_fields=["status", "updated_at"])
+    return workflow
+
+
+@transaction.atomic
+def workflow_set_failure_handler(*, workflow: Workflow, handler: Workflow | None) -> Workflow:
+    """Name the workflow started when an execution of `workflow` fails for good (None: no one).
+
+    Raises InvalidFailureHandler when `handler` is `workflow` itself or of another tenant.
+    """
+    workflow.failure_handler = handler
+    problem = workflow.failure_handler_problem()
+    if problem is not None:
+        workflow.refresh_from_db(fields=["failure_handler"])
+        raise InvalidFailureHandler(problem)
+    workflow.save(update_fields=["failure_handler", "updated_at"])
     return workflow
 
 

@@ -1,0 +1,57 @@
+"""Writes of AI token usage and allowed models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+
+from .models import AIAllowedModel, AIUsage
+
+
+@dataclass(frozen=True)
+class UsageEntry:
+    """One call's usage, as the AI resource collects it before writing."""
+
+    tenant_id: int
+    workflow_id: str
+    execution_id: str
+    node_id: str
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    attempts: int
+    created_at: datetime
+
+
+@transaction.atomic
+def ai_usage_record_many(*, entries: Iterable[UsageEntry]) -> int:
+    """Store usage rows in one transaction; returns how many were written."""
+    rows = [
+        AIUsage(
+            tenant_id=e.tenant_id,
+            workflow_id=e.workflow_id[:64],
+            execution_id=e.execution_id[:64],
+            node_id=e.node_id[:255],
+            model=e.model[:200],
+            prompt_tokens=e.prompt_tokens,
+            completion_tokens=e.completion_tokens,
+            total_tokens=e.prompt_tokens + e.completion_tokens,
+            attempts=e.attempts,
+            created_at=e.created_at,
+        )
+        for e in entries
+    ]
+    AIUsage.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
+
+
+@transaction.atomic
+def ai_allowed_models_set(*, tenant_id: int, names: Iterable[str]) -> None:
+    """Replace the models nodes of the tenant may ask for (empty: every model)."""
+    AIAllowedModel.objects.filter(tenant_id=tenant_id).delete()
+    AIAllowedModel.objects.bulk_create(
+        [AIAllowedModel(tenant_id=tenant_id, name=name) for name in sorted(set(names))]
+    )

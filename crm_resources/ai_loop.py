@@ -1,0 +1,204 @@
+"""Per event loop, per tenant: the pooled HTTP client, the concurrency bound, budget and usage.
+
+Each Dagster step runs its node in its own event loop (``asyncio.run``); every AI call of that
+loop for one tenant shares one ``LoopTenantState``. It is closed when the loop shuts down its
+async generators (``asyncio.run`` does): pending usage is written and the client closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import ssl
+import time
+import weakref
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import certifi
+import httpx
+from asgiref.sync import sync_to_async
+
+from automation.nodes.base import NodeError
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    """A call's usage waiting to be written (see crm.ai.services.UsageEntry)."""
+
+    entry: object
+    tokens: int
+
+
+class BudgetLedger:
+    """Tokens used this month: the database figure, plus this loop's unwritten and in-flight."""
+
+    def __init__(self, tenant_id: int, budget: int, refresh_s: float):
+        self.tenant_id = tenant_id
+        self.budget = budget
+        self.refresh_s = refresh_s
+        self.db_used = 0
+        self.unwritten = 0  # recorded in this loop, not yet in db_used
+        self.reserved = 0  # estimates of calls in flight
+        self.loaded_at: float | None = None
+
+    @property
+    def used(self) -> int:
+        return self.db_used + self.unwritten
+
+    def stale(self) -> bool:
+        return self.loaded_at is None or time.monotonic() - self.loaded_at > self.refresh_s
+
+    async def refresh(self, recorder: UsageRecorder) -> None:
+        """Re-read the month's usage when stale (after writing this loop's pending rows)."""
+        from crm.ai.selectors import ai_tokens_used_this_month
+
+        if not self.stale():
+            return
+        async with recorder.lock:
+            if not self.stale():
+                return
+            await recorder.write_pending()
+            used = await sync_to_async(ai_tokens_used_this_month, thread_sensitive=True)(
+                tenant_id=self.tenant_id
+            )
+            self.db_used, self.loaded_at = used, time.monotonic()
+            self.unwritten = sum(row.tokens for row in recorder.pending)
+
+    def reserve(self, estimate: int) -> None:
+        """Hold `estimate` tokens for a call, or refuse it when the budget would be exceeded."""
+        if self.used + self.reserved + estimate > self.budget:
+            raise NodeError(
+                f"the tenant's monthly AI token budget ({self.budget:,}) would be exceeded: "
+                f"{self.used:,} used, {self.reserved:,} in flight, this call needs up to "
+                f"{estimate:,}",
+                error_type="ai_budget_exceeded",
+            )
+        self.reserved += estimate
+
+    def release(self, estimate: int) -> None:
+        self.reserved -= estimate
+
+
+class UsageRecorder:
+    """Writes usage rows in batches: a caller's row is stored when `record` returns."""
+
+    def __init__(self, ledger: BudgetLedger):
+        self.ledger = ledger
+        self.pending: list[UsageRow] = []
+        self.lock = asyncio.Lock()
+
+    async def record(self, row: UsageRow) -> None:
+        """Queue a row and wait until it is written (concurrent callers share one write)."""
+        self.pending.append(row)
+        self.ledger.unwritten += row.tokens
+        await self.flush()
+
+    async def flush(self) -> None:
+        if not self.pending:
+            return
+        async with self.lock:
+            await self.write_pending()
+
+    async def write_pending(self) -> None:
+        """Write every pending row (call with `lock` held)."""
+        from crm.ai.services import ai_usage_record_many
+
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        try:
+            await sync_to_async(ai_usage_record_many, thread_sensitive=True)(
+                entries=[row.entry for row in batch]
+            )
+        except BaseException:
+            self.pending[:0] = batch
+            raise
+        written = sum(row.tokens for row in batch)
+        self.ledger.unwritten -= written
+        self.ledger.db_used += written
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context for every client (building one costs ~15 ms)."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+class ClientPool:
+    """Pooled httpx clients holding `size` connections in all, in shards of at most SHARD.
+
+    httpcore scans every connection of a pool on each request, so one pool of 50+
+    connections costs more CPU per request than the request itself; small shards keep the
+    scan short. A request takes the least busy shard, which always has a free connection
+    while the caller bounds requests in flight to `size`.
+    """
+
+    SHARD = 8
+
+    def __init__(self, size: int):
+        count = -(-size // self.SHARD)
+        per_shard = -(-size // count)
+        limits = httpx.Limits(max_connections=per_shard, max_keepalive_connections=per_shard)
+        self.clients = [
+            httpx.AsyncClient(
+                limits=limits, trust_env=False, follow_redirects=False, verify=_ssl_context()
+            )
+            for _ in range(count)
+        ]
+        self.busy = [0] * count
+
+    async def post(self, url: str, **kwargs: object) -> httpx.Response:
+        index = self.busy.index(min(self.busy))
+        self.busy[index] += 1
+        try:
+            return await self.clients[index].post(url, **kwargs)
+        finally:
+            self.busy[index] -= 1
+
+    async def aclose(self) -> None:
+        for client in self.clients:
+            await client.aclose()
+
+
+class LoopTenantState:
+    """One tenant's AI plumbing inside one event loop."""
+
+    def __init__(self, tenant_id: int, max_concurrent: int, budget: int, refresh_s: float):
+        self.client = ClientPool(max_concurrent)
+        self.semaphore = asyncio.Semaphore(max_concurrent)
+        self.ledger = BudgetLedger(tenant_id, budget, refresh_s)
+        self.recorder = UsageRecorder(self.ledger)
+        self._closer: AsyncIterator[None] | None = None
+
+    async def start(self) -> None:
+        """Register the closer with the running loop (finalised by shutdown_asyncgens)."""
+        self._closer = self._close_at_loop_end()
+        await anext(self._closer)
+
+    async def _close_at_loop_end(self) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            try:
+                async with self.recorder.lock:
+                    await self.recorder.write_pending()
+            finally:
+                await self.client.aclose()
+
+
+_STATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, LoopTenantState]]
+_STATES = weakref.WeakKeyDictionary()
+
+
+async def loop_state(
+    tenant_id: int, *, max_concurrent: int, budget: int, refresh_s: float
+) -> LoopTenantState:
+    """The running loop's state for this tenant (and these limits), created on first use."""
+    states = _STATES.setdefault(asyncio.get_running_loop(), {})
+    key = (tenant_id, max_concurrent, budget)
+    state = states.get(key)
+    if state is None:
+        state = states[key] = LoopTenantState(tenant_id, max_concurrent, budget, refresh_s)
+        await state.start()
+    return state
