@@ -62,15 +62,13 @@ def _remote_job_origin(job_name: str):
     )
 
 
-def execute_version(*, execution_id: str, version_id: int, payload: Any, source: str) -> str:
-    """Create and execute the run of one execution in this thread; returns the run id."""
+def _create_run(*, execution_id: str, version_id: int, payload: Any, source: str):
+    """Create (not start) the Dagster run of one execution; returns (instance, job, run)."""
     from dagster import build_reconstructable_job
-    from dagster._core.execution.api import execute_run
 
     from automation.graph_factory.compile import trigger_run_config
     from automation.graph_factory.node_op import EXECUTION_TAG, SOURCE_TAG
     from automation.instance import get_instance
-    from automation.sensors.executions import finish_execution_for_run
     from automation.workflow_jobs import graph_for_version_id
 
     instance = get_instance()
@@ -85,11 +83,44 @@ def execute_version(*, execution_id: str, version_id: int, payload: Any, source:
         job_code_origin=recon.get_python_origin(),
         remote_job_origin=_remote_job_origin(job.name),
     )
+    return instance, recon, run
+
+
+def execute_version(*, execution_id: str, version_id: int, payload: Any, source: str) -> str:
+    """Create and execute the run of one execution in this thread; returns the run id."""
+    from dagster._core.execution.api import execute_run
+
+    from automation.sensors.executions import finish_execution_for_run
+
+    instance, recon, run = _create_run(
+        execution_id=execution_id, version_id=version_id, payload=payload, source=source
+    )
     execute_run(recon, run, instance)
     finished = instance.get_run_by_id(run.run_id)
     status = {"SUCCESS": "success", "CANCELED": "canceled"}.get(finished.status.value, "failed")
     finish_execution_for_run(finished, status)
     return run.run_id
+
+
+def queue_version(*, execution_id: str, version_id: int, payload: Any, source: str) -> str:
+    """Create the run and hand it to the instance's run coordinator (the queue, with its
+    per-tenant limits); the daemon launches it. Returns the run id."""
+    from crm.workflows.models import WorkflowExecution
+
+    instance, _recon, run = _create_run(
+        execution_id=execution_id, version_id=version_id, payload=payload, source=source
+    )
+    WorkflowExecution.objects.filter(pk=execution_id).update(dagster_run_id=run.run_id)
+    instance.submit_run(run.run_id, workspace=None)
+    return run.run_id
+
+
+def run_now_mode() -> str:
+    """`inline` (default: run at once in this process) or `queue` (through the run queue)."""
+    mode = os.environ.get("AUTOMATION_RUN_NOW", "inline")
+    if mode not in ("inline", "queue"):
+        raise ValueError(f"AUTOMATION_RUN_NOW={mode!r}: expected inline or queue")
+    return mode
 
 
 def _execute_safely(execution_id: str, version_id: int, payload: Any, source: str) -> None:
@@ -147,6 +178,12 @@ def run_now(
         trigger_data=payload,
         triggered_by=user if getattr(user, "is_authenticated", False) else None,
     )
+    if run_now_mode() == "queue":
+        _queue_safely(str(execution.id), version.id, payload, source)
+        if wait:
+            _wait_for_end(execution, timeout_s)
+        execution.refresh_from_db()
+        return execution
     future: Future = _run_pool().submit(
         _execute_safely, str(execution.id), version.id, payload, source
     )
@@ -154,6 +191,34 @@ def run_now(
         future.result(timeout=timeout_s)
     execution.refresh_from_db()
     return execution
+
+
+def _queue_safely(execution_id: str, version_id: int, payload: Any, source: str) -> None:
+    from crm.workflows.services import execution_finish
+
+    try:
+        queue_version(
+            execution_id=execution_id, version_id=version_id, payload=payload, source=source
+        )
+    except Exception as exc:  # the execution must not stay pending when the run cannot queue
+        log.exception("run of execution %s could not be queued", execution_id)
+        execution_finish(
+            execution_id=execution_id,
+            status="failed",
+            error_message=f"the run could not be queued: {type(exc).__name__}: {exc}",
+        )
+
+
+def _wait_for_end(execution, timeout_s: float) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        execution.refresh_from_db()
+        if execution.status in ("success", "failed", "canceled"):
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"execution {execution.id} did not finish within {timeout_s} s")
 
 
 def dagster_run_url(run_id: str) -> str:

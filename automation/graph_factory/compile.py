@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,20 +11,13 @@ from dagster import (
     JobDefinition,
     MultiDependencyDefinition,
     NodeInvocation,
-    in_process_executor,
-    multiprocess_executor,
 )
 
+from .executors import job_executor
 from .graph import WorkflowGraph
 from .naming import op_names
 from .node_op import UPSTREAM, build_node_op
 from .target import JobTarget
-
-
-def _executor():
-    if os.environ.get("AUTOMATION_EXECUTOR", "in_process") == "multiprocess":
-        return multiprocess_executor
-    return in_process_executor
 
 
 def trigger_op_name(graph: WorkflowGraph) -> str:
@@ -74,6 +66,6 @@ def compile_job(
         name=target.job_name,
         description=target.description or f"Workflow {target.workflow_name}",
         tags=target.tags(),
-        executor_def=_executor(),
+        executor_def=job_executor(),
         resource_defs=dict(resources) if resources else None,
     )

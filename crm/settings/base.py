@@ -70,14 +70,13 @@ def sqlite_database(path: Path) -> dict:
     }
 
 
-def database_from_env() -> dict:
-    """PostgreSQL when CRM_DATABASE_URL is set (postgresql://user@host:port/name), else SQLite."""
-    url = os.environ.get("CRM_DATABASE_URL", "")
-    if not url:
-        return sqlite_database(DATA_DIR / "crm.sqlite3")
+def database_from_url(url: str) -> dict:
+    """Django database settings from postgresql://user:password@host:port/name."""
     from urllib.parse import urlparse
 
     parsed = urlparse(url)
+    if not parsed.scheme.startswith("postgres"):
+        raise ValueError(f"unsupported database URL scheme {parsed.scheme!r}")
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": parsed.path.lstrip("/"),
@@ -85,7 +84,14 @@ def database_from_env() -> dict:
         "PASSWORD": parsed.password or "",
         "HOST": parsed.hostname or "",
         "PORT": str(parsed.port or ""),
+        "OPTIONS": {},
     }
+
+
+def database_from_env() -> dict:
+    """PostgreSQL when CRM_DATABASE_URL is set (postgresql://user@host:port/name), else SQLite."""
+    url = os.environ.get("CRM_DATABASE_URL", "")
+    return database_from_url(url) if url else sqlite_database(DATA_DIR / "crm.sqlite3")
 
 
 DATABASES = {"default": database_from_env()}

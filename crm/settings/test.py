@@ -17,6 +17,7 @@ DATABASES = {
 }
 # A file, not ":memory:", so that Dagster run processes and threads see the test data.
 DATABASES["default"].setdefault("TEST", {})
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # The same file as NAME, so subprocesses (CLI, dagster) started by tests see the test data.
-    DATABASES["default"]["TEST"]["NAME"] = DATABASES["default"]["NAME"]
+# The test database is NAME itself (a throwaway: a temporary SQLite file, or the PostgreSQL
+# database named in CRM_DATABASE_URL), so subprocesses started by tests (the CLI, dagster,
+# Celery workers) see the test data.
+DATABASES["default"]["TEST"]["NAME"] = DATABASES["default"]["NAME"]
