@@ -123,17 +123,17 @@ def run_now_mode() -> str:
     return mode
 
 
-def _execute_safely(execution_id: str, version_id: int, payload: Any, source: str) -> None:
+def _start_safely(start, execution_id: str, version_id: int, payload: Any, source: str) -> None:
+    """Run `start` (execute_version or queue_version); if the run cannot start, the execution
+    fails with the reason instead of staying pending."""
     from django.db import close_old_connections
 
     from crm.workflows.services import execution_finish
 
     close_old_connections()
     try:
-        execute_version(
-            execution_id=execution_id, version_id=version_id, payload=payload, source=source
-        )
-    except Exception as exc:  # the execution must not stay pending when the run cannot start
+        start(execution_id=execution_id, version_id=version_id, payload=payload, source=source)
+    except Exception as exc:
         log.exception("run of execution %s could not start", execution_id)
         execution_finish(
             execution_id=execution_id,
@@ -179,34 +179,18 @@ def run_now(
         triggered_by=user if getattr(user, "is_authenticated", False) else None,
     )
     if run_now_mode() == "queue":
-        _queue_safely(str(execution.id), version.id, payload, source)
+        _start_safely(queue_version, str(execution.id), version.id, payload, source)
         if wait:
             _wait_for_end(execution, timeout_s)
         execution.refresh_from_db()
         return execution
     future: Future = _run_pool().submit(
-        _execute_safely, str(execution.id), version.id, payload, source
+        _start_safely, execute_version, str(execution.id), version.id, payload, source
     )
     if wait:
         future.result(timeout=timeout_s)
     execution.refresh_from_db()
     return execution
-
-
-def _queue_safely(execution_id: str, version_id: int, payload: Any, source: str) -> None:
-    from crm.workflows.services import execution_finish
-
-    try:
-        queue_version(
-            execution_id=execution_id, version_id=version_id, payload=payload, source=source
-        )
-    except Exception as exc:  # the execution must not stay pending when the run cannot queue
-        log.exception("run of execution %s could not be queued", execution_id)
-        execution_finish(
-            execution_id=execution_id,
-            status="failed",
-            error_message=f"the run could not be queued: {type(exc).__name__}: {exc}",
-        )
 
 
 def _wait_for_end(execution, timeout_s: float) -> None:

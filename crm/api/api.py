@@ -6,7 +6,7 @@ from ninja import NinjaAPI
 
 from .auth import AUTH
 from .errors import install_handlers
-from .routers import executions, me, publishing, records, runs, workflows
+from .routers import events, executions, me, publishing, records, runs, workflows
 
 api = NinjaAPI(
     title="CRM workflow automation API",
@@ -21,5 +21,5 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 install_handlers(api)
-for module in (me, workflows, publishing, runs, executions, records):
+for module in (me, workflows, publishing, runs, executions, events, records):
     api.add_router("/", module.router)

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "crm.ai",
     "ninja",  # serves the API docs' Swagger UI from local static files (no CDN)
     "crm.api",
+    "crm.builder",  # the React Flow builder (frontend/dist) at /builder/
 ]
 
 MIDDLEWARE = [
@@ -103,6 +104,8 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The built builder app (`npm run build` in frontend/), served by crm.builder at /builder/.
+BUILDER_DIST_DIR = Path(os.environ.get("BUILDER_DIST_DIR", BASE_DIR / "frontend" / "dist"))
 
 # Where Dagster's UI is reachable, for links from executions to runs.
 DAGSTER_UI_URL = os.environ.get("DAGSTER_UI_URL", "http://127.0.0.1:3000")

@@ -21,6 +21,7 @@ ENDPOINTS = {
     ("post", "/api/workflows/{workflow_id}/run"),
     ("get", "/api/executions"),
     ("get", "/api/executions/{execution_id}"),
+    ("get", "/api/executions/{execution_id}/events"),
     ("get", "/api/pipelines"),
     ("get", "/api/pipelines/{slug}/records"),
     ("post", "/api/pipelines/{slug}/records"),

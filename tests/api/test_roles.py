@@ -39,6 +39,7 @@ TABLE = [
     ("post", WF + "/run", {"payload": {}, "wait": True}, Perm.WORKFLOW_RUN, only(200, *RUNNERS)),
     ("get", "/api/executions", None, None, ALL),
     ("get", "/api/executions/{ex}", None, None, ALL),
+    ("get", "/api/executions/{ex}/events", None, None, ALL),
     ("get", "/api/pipelines", None, None, ALL),
     ("get", RECORDS, None, None, ALL),
     ("post", RECORDS, {"data": {"a": 1}}, Perm.RECORD_WRITE, only(201, *EDITORS)),

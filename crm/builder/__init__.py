@@ -1,0 +1,1 @@
+"""The workflow builder: the React Flow app (frontend/) served under the CRM's login."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class BuilderConfig(AppConfig):
+    name = "crm.builder"
+    label = "builder"
+    verbose_name = "Workflow builder"

@@ -1,0 +1,48 @@
+/** Shared steps of the builder's end-to-end tests. */
+import { expect, type Locator, type Page } from '@playwright/test';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
+
+export async function login(page: Page, username: string, password = 'demo'): Promise<void> {
+  await page.goto('/builder/');
+  await expect(page).toHaveURL(/\/builder\/login\//);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('who')).toContainText(username);
+}
+
+async function centre(locator: Locator): Promise<{ x: number; y: number }> {
+  const box = await locator.boundingBox();
+  if (!box) throw new Error('element is not visible');
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+/** Drag a node type from the palette onto the canvas at an offset from the canvas centre. */
+export async function dropNode(page: Page, type: string, dx: number, dy: number): Promise<void> {
+  const canvas = page.getByTestId('canvas');
+  const box = (await canvas.boundingBox())!;
+  await page.getByTestId(`palette-${type}`).dragTo(canvas, {
+    targetPosition: { x: box.width / 2 + dx, y: box.height / 2 + dy },
+  });
+}
+
+/** Drag from a node's output handle to another node's input handle. */
+export async function connect(page: Page, source: string, handle: string, target: string): Promise<void> {
+  const from = await centre(page.getByTestId(`handle-${source}-${handle}`));
+  const to = await centre(page.getByTestId(`node-${target}`).locator('.react-flow__handle.target'));
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 5 });
+  await page.mouse.move(to.x, to.y, { steps: 5 });
+  await page.mouse.up();
+}
+
+export async function selectNode(page: Page, nodeId: string): Promise<Locator> {
+  await page.getByTestId(`node-${nodeId}`).click();
+  const panel = page.getByTestId('node-panel');
+  await expect(panel.getByTestId('node-id')).toHaveText(nodeId);
+  return panel;
+}

@@ -1,0 +1,70 @@
+/** One node's part of the shown execution: status, duration, input, output, error. */
+import type { NodeRun } from './useExecution';
+import { JsonView } from '../ui/JsonView';
+import type { NodeLog } from '../api/types';
+
+function LogBody({ log }: { log: NodeLog }) {
+  return (
+    <>
+      <dl className="facts">
+        <dt>Status</dt>
+        <dd><span className={`run-badge run-${log.status}`}>{log.status}</span></dd>
+        <dt>Duration</dt>
+        <dd data-testid="run-duration">{log.duration_ms !== null ? `${log.duration_ms} ms` : '—'}</dd>
+        <dt>Attempt</dt>
+        <dd>{log.attempt}</dd>
+        {log.output_handle && (
+          <>
+            <dt>Output handle</dt>
+            <dd>{log.output_handle}</dd>
+          </>
+        )}
+      </dl>
+      {log.error && (
+        <>
+          <h4>Error</h4>
+          <div className="run-error" data-testid="run-error">
+            {String(log.error.message ?? log.error.type ?? 'error')}
+          </div>
+          <JsonView value={log.error} />
+        </>
+      )}
+      <h4>Input</h4>
+      <JsonView value={log.input} testId="run-input" />
+      <h4>Output</h4>
+      <JsonView value={log.output} testId="run-output" />
+    </>
+  );
+}
+
+export function RunDetails({ run }: { run: NodeRun | undefined }) {
+  if (!run) return <p className="muted">This node has no log in the shown execution.</p>;
+  return (
+    <div className="run-details" data-testid="run-details">
+      <LogBody log={run.latest} />
+      {run.attempts.length > 1 && (
+        <p className="muted small">{run.attempts.length} attempts; the last one is shown.</p>
+      )}
+      {run.items.length > 0 && (
+        <>
+          <h4>Items ({run.items.length})</h4>
+          <table className="items">
+            <thead>
+              <tr><th>#</th><th>Status</th><th>Duration</th><th>Output / error</th></tr>
+            </thead>
+            <tbody>
+              {run.items.map((item) => (
+                <tr key={`${item.item_index}-${item.attempt}`}>
+                  <td>{item.item_index}</td>
+                  <td><span className={`run-badge run-${item.status}`}>{item.status}</span></td>
+                  <td>{item.duration_ms ?? '—'} ms</td>
+                  <td><code>{JSON.stringify(item.error ?? item.output)?.slice(0, 120)}</code></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,22 @@
+/** What node components read besides their own data: catalogue, issues, run status. */
+import { createContext, useContext } from 'react';
+import type { NodeRunStatus, NodeTypeSpec } from '../api/types';
+import { EMPTY_ISSUES, type IssueIndex } from '../model/errors';
+
+export interface EditorContextValue {
+  specs: Map<string, NodeTypeSpec>;
+  errorHandle: string;
+  issues: IssueIndex;
+  runStatus: Map<string, NodeRunStatus>;
+  readOnly: boolean;
+}
+
+export const EditorContext = createContext<EditorContextValue>({
+  specs: new Map(),
+  errorHandle: 'error',
+  issues: EMPTY_ISSUES,
+  runStatus: new Map(),
+  readOnly: true,
+});
+
+export const useEditorContext = () => useContext(EditorContext);
