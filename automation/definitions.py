@@ -51,12 +51,21 @@ def defs() -> dg.RepositoryDefinition:
     setup_django()
     from automation.sensors.executions import execution_sensors
     from automation.sensors.failure_handlers import failure_handler_job, failure_handler_sensors
+    from automation.sensors.record_events import record_event_sensors
+    from automation.sensors.resumptions import resumption_sensors
+    from automation.sensors.schedules import trigger_schedules
+    from automation.sensors.webhooks import webhook_sensors
 
     jobs = {**_jobs(), failure_handler_job.name: failure_handler_job}
     sensors = {s.name: s for s in execution_sensors() + failure_handler_sensors()}
+    sensors.update(
+        {s.name: s for s in record_event_sensors(jobs) + webhook_sensors(jobs)}
+    )
+    sensors.update({s.name: s for s in resumption_sensors()})
+    schedules = {s.name: s for s in trigger_schedules(jobs)}
 
     @dg.repository(name=REPOSITORY_NAME, description="Published CRM workflows")
     def automation():
-        return {"jobs": jobs, "sensors": sensors}
+        return {"jobs": jobs, "sensors": sensors, "schedules": schedules}
 
     return automation

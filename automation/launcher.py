@@ -30,7 +30,7 @@ def _run_pool() -> ThreadPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
-            workers = int(os.environ.get("AUTOMATION_RUN_NOW_WORKERS", "4"))
+            workers = int(os.environ.get("AUTOMATION_RUN_NOW_WORKERS", "1"))
             _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="run-now")
         return _pool
 

@@ -13,6 +13,7 @@ def default_resources() -> dict[str, Any]:
     from crm_resources.notify import NotifyResource
     from crm_resources.records import RecordsResource
     from crm_resources.secrets import SecretsResource
+    from crm_resources.suspensions import SuspensionsResource
 
     return {
         "executions": ExecutionsResource(),
@@ -21,4 +22,5 @@ def default_resources() -> dict[str, Any]:
         "http": HttpResource(),
         "secrets": SecretsResource(),
         "notify": NotifyResource(),
+        "suspensions": SuspensionsResource(),
     }

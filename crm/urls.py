@@ -15,5 +15,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("health", health),
+    path("hooks/", include("crm.triggers.urls")),  # webhook triggers
     path("builder/", include("crm.builder.urls")),
 ]

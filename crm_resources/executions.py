@@ -108,3 +108,37 @@ class ExecutionsResource(ConfigurableResource):
             error_details=error_details,
             execution_details=execution_details,
         )
+
+    def items_logged(self, *, execution_id: str | None, rows: list[dict[str, Any]]) -> int:
+        """Record many per-item attempts at once (see crm.workflows.item_logs)."""
+        if not execution_id or not rows:
+            return 0
+        setup_django()
+        from crm.workflows.item_logs import node_item_logs_create
+
+        return node_item_logs_create(execution_id=execution_id, rows=rows)
+
+    def suspended(
+        self,
+        *,
+        execution_id: str,
+        tenant_id: int,
+        node_id: str,
+        kind: str,
+        run_id: str,
+        step_key: str,
+        due_at: Any = None,
+    ) -> None:
+        """A node suspended the execution in this run and step (see crm.workflows.approvals)."""
+        setup_django()
+        from crm.workflows.approvals import suspension_register
+
+        suspension_register(
+            execution_id=execution_id,
+            tenant_id=tenant_id,
+            node_id=node_id,
+            kind=kind,
+            parent_run_id=run_id,
+            step_key=step_key,
+            due_at=due_at,
+        )

@@ -24,6 +24,12 @@ E_INVALID_NODE = "graph.E014"  # a node or edge entry of the wrong shape
 E_SELF_LOOP = "graph.E015"
 E_DUPLICATE_EDGE = "graph.E016"  # two edges make the same connection (source, handle, target)
 E_ERROR_EDGE_NOT_BRANCH = "graph.E017"  # an edge leaves "error" but the node's on_error != branch
+# For-each groups (a node's parentId puts it in the body of a for_each node):
+E_LOOP_PARENT = "graph.E018"  # parentId names a node that is not a for_each (or parents loop)
+E_LOOP_BOUNDARY = "graph.E019"  # an edge enters a body other than by "item", or leaves a body
+E_LOOP_HANDLE = "graph.E020"  # an "item" edge leads outside the body, a "done"/"error" one in
+E_TRIGGER_IN_LOOP = "graph.E021"  # the trigger is inside a for-each
+E_LOOP_NAME_OUTSIDE = "graph.E022"  # `item` or `index` used outside a for-each body
 
 MESSAGES = {
     E_MALFORMED: "The definition is not a React Flow workflow definition.",
@@ -44,6 +50,11 @@ MESSAGES = {
     E_SELF_LOOP: "The edge connects a node to itself.",
     E_DUPLICATE_EDGE: "Two edges make the same connection.",
     E_ERROR_EDGE_NOT_BRANCH: "An 'error' edge needs the node's on_error to be branch.",
+    E_LOOP_PARENT: "A node can only be inside a for-each group.",
+    E_LOOP_BOUNDARY: "An edge crosses the boundary of a for-each group.",
+    E_LOOP_HANDLE: "A for-each's 'item' edges stay inside its group; 'done' and 'error' leave it.",
+    E_TRIGGER_IN_LOOP: "The trigger cannot be inside a for-each group.",
+    E_LOOP_NAME_OUTSIDE: "'item' and 'index' exist only inside a for-each group.",
 }
 
 

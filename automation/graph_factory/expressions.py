@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,13 +16,22 @@ from jinja2 import TemplateError, Undefined, nodes
 from jinja2.environment import Template, TemplateExpression
 from jinja2.exceptions import SecurityError, UndefinedError
 
-from .limits import MAX_OUTPUT_CHARS, MAX_SOURCE_CHARS, LimitExceeded, render_budget
+from .limits import (
+    MAX_OUTPUT_CHARS,
+    MAX_SOURCE_CHARS,
+    MAX_WORK_UNITS,
+    LimitExceeded,
+    ensure_size,
+    render_budget,
+    weight,
+)
 from .sandbox import ENV, MissingValue
 
 # The names an expression may use (a contract with the run-time context and the builder).
 CONTEXT_NAMES = frozenset({"trigger", "nodes", "execution", "workflow"})
+LOOP_NAMES = frozenset({"item", "index"})  # inside a for-each body only (checked at publish)
 GLOBAL_NAMES = frozenset(ENV.globals)
-ALLOWED_NAMES = CONTEXT_NAMES | GLOBAL_NAMES
+ALLOWED_NAMES = CONTEXT_NAMES | LOOP_NAMES | GLOBAL_NAMES
 
 _EXPRESSION = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 _SINGLE = re.compile(r"\s*\{\{-?(?P<expr>(?:(?!\}\}|\{\{|\{%|\{#).)*?)-?\}\}\s*", re.DOTALL)
@@ -200,11 +209,14 @@ def _materialise(value: Any) -> Any:
             items.append(item)
             if len(items) > MAX_OUTPUT_CHARS:
                 raise LimitExceeded(f"result has more than {MAX_OUTPUT_CHARS:,} items")
-        return items
+        value = items
     if isinstance(value, str) and type(value) is not str:
         return str(value)  # e.g. Markup from tojson
     if callable(value):
         raise ExpressionError("expression evaluates to a function (missing a call or a key?)")
+    if isinstance(value, Mapping | list | tuple | set | frozenset):
+        # Many references to one large value are cheap to build but not to log or send as JSON.
+        ensure_size(weight(value, MAX_WORK_UNITS), "the expression's value", MAX_WORK_UNITS)
     return value
 
 
@@ -256,6 +268,7 @@ def render_config(value: Any, context: dict[str, Any]) -> Any:
 __all__ = [
     "ALLOWED_NAMES",
     "CONTEXT_NAMES",
+    "LOOP_NAMES",
     "ExpressionError",
     "MissingValue",
     "TemplateInfo",

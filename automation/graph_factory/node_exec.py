@@ -104,8 +104,8 @@ class NodeOutcome:
 
 
 def expression_context(state: FlowState, target: JobTarget) -> dict[str, Any]:
-    """The names node config expressions may use."""
-    return {
+    """The names node config expressions may use (`item` and `index` inside a for-each)."""
+    context = {
         "trigger": state["trigger"],
         "nodes": state["nodes"],
         "execution": {
@@ -115,6 +115,9 @@ def expression_context(state: FlowState, target: JobTarget) -> dict[str, Any]:
         },
         "workflow": {"id": target.workflow_id, "name": target.workflow_name},
     }
+    if "item" in state:
+        context["item"], context["index"] = state["item"], state.get("index")
+    return context
 
 
 def resolve_config(node: GraphNode, state: FlowState, target: JobTarget) -> tuple[Any, Any]:
@@ -124,7 +127,9 @@ def resolve_config(node: GraphNode, state: FlowState, target: JobTarget) -> tupl
     except ExpressionError as exc:
         raise NodeError(str(exc), error_type="expression_error") from exc
     try:
-        config = node.node_type.config_model.model_validate(rendered)
+        config = node.node_type.config_model.model_validate(
+            rendered, context={"evaluated": True}
+        )
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in err['loc']) or 'config'}: {err['msg']}"
@@ -154,6 +159,7 @@ class _Attempt:
             resources=dict(resources),
             log=log or logging.getLogger("automation.node"),
             state={"trigger": state["trigger"], "nodes": state["nodes"]},
+            item_key=state.get("item_key"),
         )
 
     def done(self, result: Any) -> NodeOutcome:
@@ -217,3 +223,39 @@ async def aexecute_node(
 
 async def _await(awaitable: Any) -> Any:
     return await awaitable
+
+
+def execute_node_batch(
+    node: GraphNode,
+    states: list[FlowState],
+    target: JobTarget,
+    resources: Mapping[str, Any],
+    attempt: int = 1,
+    *,
+    log: Any = None,
+) -> list[NodeOutcome]:
+    """`execute_node` for many states at once through the node type's `run_batch` (one call
+    for the items whose config evaluated); one outcome per state, in order. The caller runs
+    it in a transaction (and, should `run_batch` itself raise, falls back to one run each)."""
+    outcomes: list[NodeOutcome | None] = [None] * len(states)
+    attempts: list[tuple[int, _Attempt]] = []
+    for position, state in enumerate(states):
+        try:
+            attempts.append((position, _Attempt(node, state, target, resources, attempt, log)))
+        except Exception as exc:  # noqa: BLE001 - that item's failure
+            outcomes[position] = _failed(node, exc, attempt, node.raw_config)
+    if attempts:
+        results = node.node_type.run_batch([(a.ctx, a.config) for _, a in attempts])
+        if len(results) != len(attempts):
+            raise RuntimeError(
+                f"{node.node_type.name}.run_batch gave {len(results)} results for "
+                f"{len(attempts)} items"
+            )
+        for (position, current), result in zip(attempts, results, strict=True):
+            try:
+                if isinstance(result, BaseException):
+                    raise result
+                outcomes[position] = current.done(result)
+            except Exception as exc:  # noqa: BLE001 - that item's failure
+                outcomes[position] = _failed(node, exc, attempt, current.input)
+    return outcomes  # type: ignore[return-value]

@@ -9,6 +9,7 @@ from dagster import (
     Failure,
     Field,
     In,
+    Noneable,
     OpDefinition,
     Out,
     Output,
@@ -17,10 +18,12 @@ from dagster import (
     op,
 )
 
-from automation.nodes.base import ERROR_HANDLE
+from automation.nodes.base import ERROR_HANDLE, NodeSuspended
 
 from .error_policy import RetryPlan, decide, retry_plan
 from .graph import GraphNode
+from .items import is_chunk
+from .items_mode import run_items_step, start_events
 from .node_exec import NodeFailure, NodeOutcome, execute_node
 from .node_settings import continue_handle
 from .state import FlowState, initial_state, merge_states, with_output
@@ -35,8 +38,11 @@ def _enter(context, node: GraphNode, target: JobTarget, upstream: list[FlowState
     """The flow state this node runs with (the trigger begins the execution)."""
     executions = context.resources.executions
     if node.node_type.is_trigger:
-        payload = (context.op_config or {}).get("payload")
-        if payload is None:
+        config = context.op_config or {}
+        payload = config.get("payload")
+        if config.get("items") is not None:  # a batch of events (items_mode.py)
+            payload = {"items": config["items"]}
+        elif payload is None:
             payload = node.raw_config.get("sample_payload", {})
         execution_id = executions.begin(
             execution_id=context.run.tags.get(EXECUTION_TAG),
@@ -52,6 +58,33 @@ def _enter(context, node: GraphNode, target: JobTarget, upstream: list[FlowState
     if state["execution_id"]:
         executions.resume(execution_id=state["execution_id"], dagster_run_id=context.run_id)
     return state
+
+
+def _suspend(context, node: GraphNode, target: JobTarget, execution_id, signal, log_id: str):
+    """The node suspended the execution: record it as waiting and where to resume from, and
+    emit no output, so downstream steps skip and the run ends without holding a worker."""
+    due_at = signal.due_at
+    executions = context.resources.executions
+    executions.node_finished(
+        log_id=log_id,
+        status="waiting",
+        output_data=signal.output,
+        execution_details={
+            "suspended": signal.kind,
+            "due_at": due_at.isoformat() if due_at is not None else None,
+            "run_id": context.run_id,
+        },
+    )
+    executions.suspended(
+        execution_id=execution_id,
+        tenant_id=target.tenant.id,
+        node_id=node.id,
+        kind=signal.kind,
+        run_id=context.run_id,
+        step_key=context.get_step_execution_context().step.key,
+        due_at=due_at,
+    )
+    context.log.info(f"{node.label}: the execution waits ({signal.kind}); no worker is held")
 
 
 def _retries_enabled(context) -> bool:
@@ -110,14 +143,28 @@ def build_node_op(node: GraphNode, op_name: str, target: JobTarget) -> OpDefinit
     plan = retry_plan(node.settings, target.retry_count)
     outs = {handle: Out(dict, is_required=False) for handle in node.handles}
     config_schema = (
-        {"payload": Field(Permissive(), is_required=False, description="Trigger payload")}
+        {
+            "payload": Field(Permissive(), is_required=False, description="Trigger payload"),
+            "items": Field(
+                Noneable([Permissive()]),
+                is_required=False,
+                description="A batch of event payloads: every node runs once per payload",
+            ),
+        }
         if node_type.is_trigger
         else None
     )
 
     def compute(context, upstream: list[FlowState] | None = None):
         executions = context.resources.executions
+        if upstream and is_chunk(upstream[0]):  # a batch of trigger events
+            yield from run_items_step(context, node, target, upstream)
+            return
         state = _enter(context, node, target, upstream)
+        if node_type.is_trigger and (context.op_config or {}).get("items") is not None:
+            payloads = list(context.op_config["items"])
+            yield Output(start_events(context, node, state["execution_id"], payloads), "out")
+            return
         attempt = context.retry_number + 1
         log_id = executions.node_started(
             execution_id=state["execution_id"],
@@ -149,6 +196,9 @@ def build_node_op(node: GraphNode, op_name: str, target: JobTarget) -> OpDefinit
             yield Output(with_output(state, node.id, outcome.output), outcome.handle)
             return
         failure = outcome.failure
+        if isinstance(failure.exception, NodeSuspended):  # approval, long wait
+            _suspend(context, node, target, state["execution_id"], failure.exception, log_id)
+            return
         handle = _after_failure(context, node, plan, failure, log_id)
         yield Output(
             with_output(state, node.id, failure.error_object()),

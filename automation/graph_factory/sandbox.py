@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from jinja2 import StrictUndefined, Undefined
+from jinja2 import nodes as jinja_nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -40,6 +42,14 @@ DENIED_ATTRIBUTES = frozenset(
 # Filters left out: `format` (printf-style), `random` (not repeatable), markup-only ones.
 REMOVED_FILTERS = frozenset({"format", "random", "safe", "forceescape"})
 _WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill"})
+# Filters that turn their input into text (str()) before working on it.
+_TEXT_FILTERS = frozenset(
+    {
+        "string", "lower", "upper", "capitalize", "title", "trim", "striptags", "escape", "e",
+        "urlencode", "truncate", "wordcount", "wordwrap", "center", "indent", "replace",
+        "urlize", "xmlattr", "int", "float",
+    }
+)  # fmt: skip
 
 
 class MissingValue(StrictUndefined):
@@ -69,14 +79,36 @@ def _fromjson(value: str) -> Any:
     return json.loads(value)
 
 
+def _checked_text(value: Any) -> Any:
+    """A value about to be turned into text, refused when its text would be too large."""
+    if not isinstance(value, str):
+        ensure_size(weight(value, MAX_OUTPUT_CHARS), "the value as text")
+    return value
+
+
+class _GuardedCodeGenerator(CodeGenerator):
+    """Compiles `a ~ b` to a size-checked call (Jinja joins the parts unchecked)."""
+
+    def visit_Concat(self, node: jinja_nodes.Concat, frame: Frame) -> None:
+        self.write("environment.guarded_concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
 class ExpressionSandbox(ImmutableSandboxedEnvironment):
     """Immutable sandbox: no str.format, no %-formatting, capped sizes, data keys before methods."""
 
     intercepted_binops = frozenset({"+", "-", "*", "/", "//", "%", "**"})
     intercepted_unops = frozenset({"+", "-"})
+    code_generator_class = _GuardedCodeGenerator
 
     def __init__(self) -> None:
-        super().__init__(undefined=MissingValue, autoescape=False, optimized=False)
+        # finalize: a value written into text is size-checked before str() builds it.
+        super().__init__(
+            undefined=MissingValue, autoescape=False, optimized=False, finalize=_checked_text
+        )
         for name in ("lipsum", "cycler", "joiner", "namespace"):
             self.globals.pop(name, None)
         self.globals.update(range=_safe_range, now=_now)
@@ -135,6 +167,15 @@ class ExpressionSandbox(ImmutableSandboxedEnvironment):
         limits.charge(result)
         return result
 
+    def guarded_concat(self, values: tuple[Any, ...]) -> str:
+        """`a ~ b ~ ...`: every part as text, the whole no larger than `+` allows."""
+        limits.tick()
+        parts = [str(_checked_text(value)) for value in values]
+        ensure_size(sum(map(len, parts)), "the concatenated text", MAX_WORK_UNITS)
+        result = "".join(parts)
+        limits.charge(result)
+        return result
+
     def call_unop(self, context: Context, operator: str, arg: Any) -> Any:
         limits.tick()
         return self.unop_table[operator](arg)
@@ -143,7 +184,11 @@ class ExpressionSandbox(ImmutableSandboxedEnvironment):
         limits.tick()
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, str | bytes) and isinstance(__obj, types.BuiltinMethodType):
-            _check_str_method(owner, __obj.__name__, args, kwargs)
+            args = _check_str_method(owner, __obj.__name__, args, kwargs)
+        elif isinstance(owner, int) and getattr(__obj, "__name__", "") == "to_bytes":
+            length = args[0] if args else kwargs.get("length", 1)
+            if isinstance(length, int):
+                ensure_size(length, "int.to_bytes()")
         result = super().call(__context, __obj, *args, **kwargs)
         limits.charge(result)
         return result
@@ -173,7 +218,10 @@ def _check_binop(operator: str, left: Any, right: Any) -> None:
             ensure_size(right * abs(left).bit_length(), "the power (in bits)", limits.MAX_POW_BITS)
 
 
-def _check_str_method(owner: str | bytes, name: str, args: tuple, kwargs: dict) -> None:
+def _check_str_method(owner: str | bytes, name: str, args: tuple, kwargs: dict) -> tuple:
+    """Refuse str/bytes method calls that would allocate too much; may materialise an iterable."""
+    if name == "join" and args and not isinstance(args[0], list | tuple):
+        args = (list(args[0]), *args[1:])  # e.g. a string or a generator: count its items
     if name in _WIDTH_METHODS and args and isinstance(args[0], int):
         ensure_size(args[0], f"str.{name}()")
     elif name == "expandtabs":
@@ -184,6 +232,13 @@ def _check_str_method(owner: str | bytes, name: str, args: tuple, kwargs: dict) 
         _check_replace(owner, args[0], args[1])
     elif name == "join" and args:
         _check_join(args[0], owner)
+    elif name == "translate" and args and isinstance(owner, str):
+        table = args[0]
+        values = table.values() if isinstance(table, Mapping) else table
+        if isinstance(values, list | tuple) or isinstance(table, Mapping):
+            longest = max((len(v) for v in values if isinstance(v, str)), default=1)
+            ensure_size(len(owner) * max(longest, 1), "str.translate()")
+    return args
 
 
 def _check_replace(value: Any, old: Any, new: Any) -> None:
@@ -206,6 +261,8 @@ def _check_filter_args(name: str, args: tuple, kwargs: dict[str, Any]) -> tuple:
     """Refuse filter arguments that would allocate too much; may materialise the input."""
     value = args[0] if args else None
     rest = args[1:]
+    if name in _TEXT_FILTERS and value is not None:
+        _checked_text(value)
     if name == "center":
         width = rest[0] if rest else kwargs.get("width", 80)
         if isinstance(width, int):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 
 class FlowState(TypedDict):
     execution_id: str | None
     trigger: Any
     nodes: dict[str, Any]
+    # Inside a for-each body or a batch of trigger events only (see items.py):
+    item: NotRequired[Any]
+    index: NotRequired[int]
+    item_key: NotRequired[str]
 
 
 def initial_state(execution_id: str | None, trigger: Any) -> FlowState:

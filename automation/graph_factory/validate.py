@@ -20,6 +20,7 @@ from .definition import MAX_ID_LENGTH, DefinitionEdge, DefinitionNode
 from .errors import ValidationIssue
 from .expression_checks import check_node_expressions, short
 from .graph import GraphEdge, GraphNode, WorkflowGraph
+from .loop_checks import EdgeRef, check_loops, enclosing_loops, loop_parents
 from .node_settings import (
     error_handle_clash,
     handles_with_settings,
@@ -105,6 +106,7 @@ class _Validator:
         self._read_nodes(node_entries)
         self._read_edges(edge_entries)
         trigger_id = self._check_triggers()
+        self._check_loops()
         masks = self._check_topology(trigger_id)
         self._check_expressions(masks)
         if self.errors or trigger_id is None:
@@ -326,13 +328,27 @@ class _Validator:
         bit = {vertex: number for number, vertex in enumerate(self.vertices)}
         return ancestor_masks(components, self.pred, bit)
 
+    def _check_loops(self) -> None:
+        parents = {node_id: node.spec.parentId for node_id, node in self.nodes.items()}
+        types = {i: n.node_type.name if n.node_type else None for i, n in self.nodes.items()}
+        triggers = {i for i, n in self.nodes.items() if n.node_type and n.node_type.is_trigger}
+        edges = [EdgeRef(e.spec.id, e.spec.source, e.handle, e.spec.target) for e in self.edges]
+        self.errors.extend(check_loops(parents, types, edges, triggers))
+        self.parents = loop_parents(parents, types)
+
     def _check_expressions(self, masks: dict[str, int]) -> None:
         bit = {vertex: number for number, vertex in enumerate(self.vertices)}
         for node_id, node in self.nodes.items():
             mask = masks.get(node_id, 0) if self.edges_complete else -1  # -1: all upstream
+            # A body's own for-each (and any loop around it) has no output until it is done.
+            around = set(enclosing_loops(node_id, self.parents))
+
+            def is_upstream(ref: str, m: int = mask, around: set[str] = around) -> bool:
+                return ref not in around and bool(m >> bit[ref] & 1)
+
             self.errors.extend(
                 check_node_expressions(
-                    node_id, node.spec.data.config, lambda ref, m=mask: bool(m >> bit[ref] & 1), bit
+                    node_id, node.spec.data.config, is_upstream, bit, in_body=bool(around)
                 )
             )
 

@@ -7,6 +7,7 @@ and max tokens within the tenant's limits, and reports the model and token usage
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any
 
@@ -105,10 +106,13 @@ async def _chat(ctx: NodeRunContext, config: AIOverrides, messages: list[dict[st
         messages, response_format=response_format, workflow_id=ctx.workflow_id,
         execution_id=ctx.execution_id, node_id=ctx.node_id, **_overrides(config),
     )
-    ctx.log.info(
-        f"{ctx.node_id}: model {result.model}, {result.usage['total_tokens']} tokens, "
-        f"{result.attempts} attempt(s)"
-    )
+    # Debug: the output (and so the execution log) has model and usage; an info line per
+    # call would cost as much CPU as the call itself in a 10,000-item for-each.
+    if ctx.log.isEnabledFor(logging.DEBUG):
+        ctx.log.debug(
+            f"{ctx.node_id}: model {result.model}, {result.usage['total_tokens']} tokens, "
+            f"{result.attempts} attempt(s)"
+        )
     return result
 
 

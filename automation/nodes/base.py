@@ -77,6 +77,26 @@ class NodeError(Exception):
         self.transient = transient
 
 
+class NodeSuspended(NodeError):
+    """Raised by a node's `run` to suspend the execution at this node (approval, long wait).
+
+    The node's op records the node as "waiting", emits no output (downstream steps skip and
+    the run ends without holding any worker) and registers the suspension; a decision or the
+    due time starts a continuation run from this node, where `run` is called again and finds
+    its resolution. Where a node cannot suspend (inside a for-each body or a batch of trigger
+    events) this is an ordinary, non-retried node error.
+    """
+
+    def __init__(self, *, kind: str, output: Any = None, due_at: Any = None):
+        super().__init__(
+            f"a {kind} cannot suspend here (inside a for-each body or a batch of events)",
+            error_type="suspension_not_supported",
+        )
+        self.kind = kind
+        self.output = output
+        self.due_at = due_at
+
+
 @dataclass
 class NodeResult:
     """What a node produced, and which output handle it goes out on."""
@@ -107,6 +127,9 @@ class NodeRunContext:
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("automation.node"))
     # Trigger payload and upstream outputs (read-only view), for nodes that need it whole.
     state: dict[str, Any] = field(default_factory=dict)
+    # Which item this run is for, inside a for-each or a batch of trigger events (e.g. "3" or
+    # "3/0"); with the execution and node it makes side effects idempotent per item.
+    item_key: str | None = None
 
     def resource(self, name: str) -> Any:
         try:
@@ -119,6 +142,9 @@ class NodeRunContext:
 
 C = TypeVar("C", bound=NodeConfig)
 RunFn = Callable[[NodeRunContext, Any], Union[NodeResult, Awaitable[NodeResult]]]  # noqa: UP007
+# Many runs of one node at once (the items of a for-each chunk): (ctx, config) pairs in, one
+# NodeResult or exception per pair out, in order. Sync only; called inside a transaction.
+BatchRunFn = Callable[[list[tuple[NodeRunContext, Any]]], list[Union[NodeResult, BaseException]]]  # noqa: UP007,E501
 
 
 @dataclass(frozen=True)
@@ -136,6 +162,10 @@ class NodeType(Generic[C]):
     resources: frozenset[str] = frozenset()
     is_trigger: bool = False
     type_version: int = 1
+    # Optional: the same as `run` for many items at once (e.g. one bulk write per chunk), with
+    # the same results and side effects as calling `run` for each in turn; an item's exception
+    # fails that item only. Sync node types only (the for-each body uses it per chunk).
+    run_batch: BatchRunFn | None = None
 
     @property
     def summary(self) -> str:

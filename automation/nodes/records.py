@@ -40,7 +40,7 @@ class RecordFindConfig(NodeConfig):
     filters: list[RecordFilter] = Field(default_factory=list, max_length=50)
     sort_by: str | None = Field(default=None, description="Field to sort by (or 'id')")
     sort_direction: Literal["asc", "desc"] = "asc"
-    limit: Templated[Annotated[int, Field(ge=1, le=1000)]] = 100
+    limit: Templated[Annotated[int, Field(ge=1, le=10_000)]] = 100
 
 
 def concrete_int(value: Any, name: str) -> int:
@@ -53,17 +53,52 @@ def concrete_int(value: Any, name: str) -> int:
         ) from None
 
 
+def write_key(ctx: NodeRunContext) -> Any:
+    """Inside a for-each or a batch of events, a write happens once per execution, node and
+    item, however often its step is retried or re-executed."""
+    from crm_resources.records import WriteKey
+
+    if ctx.item_key is None or not ctx.execution_id:
+        return None
+    return WriteKey(str(ctx.execution_id), ctx.node_id, ctx.item_key)
+
+
 def run_record_create(ctx: NodeRunContext, config: RecordCreateConfig) -> NodeResult:
-    record = ctx.resource("records").create(config.pipeline, config.data)
+    record = ctx.resource("records").create(config.pipeline, config.data, key=write_key(ctx))
     return NodeResult(output={"record": record})
 
 
 def run_record_update(ctx: NodeRunContext, config: RecordUpdateConfig) -> NodeResult:
     record_id = concrete_int(config.record_id, "record_id")
-    updated = ctx.resource("records").update(config.pipeline, record_id, config.data)
+    updated = ctx.resource("records").update(
+        config.pipeline, record_id, config.data, key=write_key(ctx)
+    )
     return NodeResult(
         output={"record": updated["record"], "changed_fields": updated["changed_fields"]}
     )
+
+
+def run_record_update_batch(
+    calls: list[tuple[NodeRunContext, RecordUpdateConfig]],
+) -> list[NodeResult | BaseException]:
+    """run_record_update for many items of a chunk: one bulk write (see RecordsClient)."""
+    results: list[NodeResult | BaseException | None] = [None] * len(calls)
+    updates, positions = [], []
+    for position, (ctx, config) in enumerate(calls):
+        try:
+            record_id = concrete_int(config.record_id, "record_id")
+        except NodeError as exc:
+            results[position] = exc
+            continue
+        updates.append((config.pipeline, record_id, config.data, write_key(ctx)))
+        positions.append(position)
+    if updates:
+        done = calls[0][0].resource("records").update_many(updates)
+        for position, updated in zip(positions, done, strict=True):
+            results[position] = updated if isinstance(updated, BaseException) else NodeResult(
+                output={"record": updated["record"], "changed_fields": updated["changed_fields"]}
+            )
+    return results  # type: ignore[return-value]
 
 
 def run_record_find(ctx: NodeRunContext, config: RecordFindConfig) -> NodeResult:
@@ -92,6 +127,7 @@ NODE_TYPES = [
         category="records",
         config_model=RecordUpdateConfig,
         run=run_record_update,
+        run_batch=run_record_update_batch,
         resources=frozenset({"records"}),
     ),
     NodeType(

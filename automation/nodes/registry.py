@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import ai, http, human, logic, records, trigger
+from . import ai, approval, http, human, logic, loops, records, trigger
 from .base import ERROR_HANDLE, NodeSettings, NodeType
 
-_MODULES = (trigger, ai, records, logic, http, human)
+_MODULES = (trigger, ai, records, logic, loops, http, human, approval)
 
 NODE_TYPES: dict[str, NodeType] = {}
 for _module in _MODULES:

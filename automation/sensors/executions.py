@@ -68,6 +68,12 @@ def finish_execution_for_run(run: dg.DagsterRun, status: str, reason: str = "") 
     execution = execution_for_run(run)
     if execution is None:
         return None
+    from crm.workflows.approvals import execution_waits, suspensions_cancel
+
+    if status == "success" and execution_waits(execution.pk):
+        status = "waiting"  # a node suspended it (approval, long wait): not finished
+    elif status in ("failed", "canceled"):
+        suspensions_cancel(execution.pk)
     error = ""
     if status == "failed":
         error = _failure_message(execution, reason or f"Dagster run {run.run_id} failed")

@@ -8,6 +8,8 @@ from datetime import datetime
 
 from django.db import transaction
 
+from crm.db_bulk import insert_many
+
 from .models import AIAllowedModel, AIUsage
 
 
@@ -44,7 +46,7 @@ def ai_usage_record_many(*, entries: Iterable[UsageEntry]) -> int:
         )
         for e in entries
     ]
-    AIUsage.objects.bulk_create(rows, batch_size=500)
+    insert_many(rows)
     return len(rows)
 
 

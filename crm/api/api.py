@@ -6,7 +6,17 @@ from ninja import NinjaAPI
 
 from .auth import AUTH
 from .errors import install_handlers
-from .routers import events, executions, me, publishing, records, runs, workflows
+from .routers import (
+    approvals,
+    events,
+    executions,
+    me,
+    publishing,
+    records,
+    runs,
+    triggers,
+    workflows,
+)
 
 api = NinjaAPI(
     title="CRM workflow automation API",
@@ -21,5 +31,5 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 install_handlers(api)
-for module in (me, workflows, publishing, runs, executions, events, records):
+for module in (me, workflows, publishing, runs, executions, approvals, events, records, triggers):
     api.add_router("/", module.router)

@@ -11,11 +11,12 @@ from ninja import Field, Schema
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT: int = getattr(settings, "API_PAGE_MAX_LIMIT", 500)
+MAX_OFFSET = 2**31 - 1  # larger offsets overflow the database's integers (a 500, not a page)
 
 
 class PageParams(Schema):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class PageOut(Schema):

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from crm.tenants.admin_scoping import ReadOnlyAdmin, TenantConsistencyForm, TenantScopedAdmin
 
-from .models import Pipeline, Record, RecordEvent
+from .models import Pipeline, Record, RecordEvent, RecordWriteKey
 from .services import record_create, record_delete, record_update
 
 
@@ -82,3 +82,11 @@ class RecordEventAdmin(ReadOnlyAdmin):
     list_filter = [("tenant", admin.RelatedOnlyFieldListFilter), "kind"]
     search_fields = ["=record_id"]
     list_select_related = ["tenant", "pipeline", "actor"]
+
+
+@admin.register(RecordWriteKey)
+class RecordWriteKeyAdmin(ReadOnlyAdmin):
+    list_display = ["execution_id", "node_id", "item_key", "tenant", "created_at"]
+    list_filter = [("tenant", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["=execution_id", "node_id"]
+    list_select_related = ["tenant"]

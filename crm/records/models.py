@@ -65,3 +65,20 @@ class RecordEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.pipeline} #{self.record_id}"
+
+
+class RecordWriteKey(models.Model):
+    """A record write done once per key (a workflow's execution, node and item), with the
+    result it returned: a retried or re-executed step gets the stored result, not a second
+    write."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64, unique=True)  # sha256 of the parts below
+    execution_id = models.CharField(max_length=64, blank=True, default="")
+    node_id = models.CharField(max_length=255, blank=True, default="")
+    item_key = models.CharField(max_length=255, blank=True, default="")
+    result = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.execution_id}/{self.node_id}/{self.item_key}"

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs' Swagger UI from local static files (no CDN)
     "crm.api",
     "crm.builder",  # the React Flow builder (frontend/dist) at /builder/
+    "crm.triggers",  # webhook endpoints and events, trigger deliveries
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ from .models import (
     WorkflowApproval,
     WorkflowExecution,
     WorkflowExecutionLog,
+    WorkflowSuspension,
     WorkflowVersion,
 )
 
@@ -116,6 +117,25 @@ class WorkflowApprovalAdmin(ReadOnlyAdmin):
     list_filter = [TENANT_FILTER, "approved", "assigned_role"]
     search_fields = ["title", "node_id"]
     list_select_related = ["tenant", "assigned_to"]
+
+
+@admin.register(WorkflowSuspension)
+class WorkflowSuspensionAdmin(ReadOnlyAdmin):
+    """Read-only: suspended nodes (approvals, long waits) and their continuation runs."""
+
+    list_display = [
+        "node_id",
+        "kind",
+        "tenant",
+        "state",
+        "resolution",
+        "due_at",
+        "created_at",
+        "continuation_run_id",
+    ]
+    list_filter = [TENANT_FILTER, "kind", "state"]
+    search_fields = ["node_id", "parent_run_id", "continuation_run_id"]
+    list_select_related = ["tenant"]
 
 
 @admin.register(Task)

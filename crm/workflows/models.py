@@ -289,3 +289,61 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SuspensionState(models.TextChoices):
+    WAITING = "waiting", "Waiting"  # for a decision or its due time
+    READY = "ready", "Ready"  # decided (or due): a continuation run may start
+    RESUMING = "resuming", "Resuming"  # the continuation run is claimed (its id is known)
+    RESUMED = "resumed", "Resumed"  # the node ran again in the continuation and went on
+    CANCELED = "canceled", "Canceled"  # the execution ended otherwise
+    FAILED = "failed", "Failed"  # the continuation run ended before the node ran again
+
+
+class WorkflowSuspension(models.Model):
+    """A node that suspended its execution (approval, long wait) and how it resumes.
+
+    Services and selectors: crm/workflows/approvals.py; continuation runs: automation/resume.py.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    execution = models.ForeignKey(
+        WorkflowExecution, on_delete=models.CASCADE, related_name="suspensions"
+    )
+    node_id = models.CharField(max_length=255)
+    kind = models.CharField(max_length=20)  # approval | wait
+    approval = models.OneToOneField(
+        WorkflowApproval,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="suspension",
+    )
+    # The Dagster run the node suspended in, and its step key (the continuation re-executes
+    # `<step_key>*` from that run).
+    parent_run_id = models.CharField(max_length=64, blank=True, default="")
+    step_key = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # When a wait is due or an approval expires (null: never).
+    due_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(
+        max_length=20, choices=SuspensionState.choices, default=SuspensionState.WAITING
+    )
+    # The handle the node goes out on when it resumes (approved, rejected, expired, out) and
+    # what it outputs then.
+    resolution = models.CharField(max_length=100, blank=True, default="")
+    resolution_data = models.JSONField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    continuation_run_id = models.CharField(max_length=64, blank=True, default="")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    resumed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["execution", "node_id"], name="unique_suspension")
+        ]
+        indexes = [models.Index(fields=["state", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.node_id} of {self.execution_id} ({self.state})"

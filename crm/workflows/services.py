@@ -110,6 +110,33 @@ def workflow_set_failure_handler(*, workflow: Workflow, handler: Workflow | None
     return workflow
 
 
+def _apply_trigger(workflow: Workflow, graph: Any) -> None:
+    """Check the trigger the version will run with; a trigger node that names its
+    trigger_type is the trigger, and the workflow's trigger fields then mirror it."""
+    from pydantic import ValidationError
+
+    from automation.graph_factory.errors import E_INVALID_CONFIG
+    from automation.graph_factory.paths import pydantic_issues
+    from automation.nodes.trigger import WORKFLOW_TYPE_OF_KIND, effective_trigger
+
+    node = graph.nodes[graph.trigger_id]
+    raw = node.raw_config or {}
+    try:
+        trigger = effective_trigger(raw, workflow.trigger_type, workflow.trigger_config)
+    except ValidationError as exc:
+        issues = [
+            {"code": E_INVALID_CONFIG, "message": message, "node_id": node.id, "field": path}
+            for path, message in pydantic_issues(exc, workflow.trigger_config, "trigger_config")
+        ]
+        raise WorkflowValidationError(issues) from None
+    if "trigger_type" in raw:
+        kind = trigger.trigger_type
+        workflow.trigger_type = WORKFLOW_TYPE_OF_KIND.get(kind, kind)
+        workflow.trigger_config = trigger.model_dump(
+            mode="json", exclude={"sample_payload", "trigger_type"}, exclude_unset=True
+        )
+
+
 @transaction.atomic
 def workflow_publish(
     *, workflow: Workflow, user: Any = None, definition: dict[str, Any] | None = None
@@ -127,6 +154,7 @@ def workflow_publish(
     report = validate_definition(_check_definition(definition))
     if not report.ok:
         raise WorkflowValidationError([issue.as_dict() for issue in report.errors])
+    _apply_trigger(locked, report.graph)
     last = locked.versions.aggregate(last=Max("number"))["last"] or 0
     version = WorkflowVersion.objects.create(
         workflow=locked,
@@ -143,8 +171,17 @@ def workflow_publish(
     )
     locked.workflow_definition = definition
     locked.status = WorkflowStatus.ACTIVE
-    locked.save(update_fields=["workflow_definition", "status", "updated_at"])
+    locked.save(
+        update_fields=[
+            "workflow_definition",
+            "status",
+            "trigger_type",
+            "trigger_config",
+            "updated_at",
+        ]
+    )
     workflow.workflow_definition, workflow.status = definition, locked.status
+    workflow.trigger_type, workflow.trigger_config = locked.trigger_type, locked.trigger_config
     return version
 
 

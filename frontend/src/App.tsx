@@ -3,6 +3,9 @@ import { useEffect, useMemo, useState } from 'react';
 import { configureApi, csrfToken } from './api/client';
 import { getCatalogue, getMe } from './api/endpoints';
 import type { Catalogue, Me } from './api/types';
+import { ApprovalsPage } from './approvals/ApprovalsPage';
+import { countBadge } from './approvals/messages';
+import { usePendingApprovals } from './approvals/usePendingApprovals';
 import { chooseTenant, readBoot, rememberTenant } from './boot';
 import { EditorPage } from './editor/EditorPage';
 import { WorkflowList } from './list/WorkflowList';
@@ -18,6 +21,8 @@ export function App() {
   const [catalogue, setCatalogue] = useState<Catalogue | null>(null);
   const [error, setError] = useState<string | null>(null);
   const route = useRoute();
+  const pending = usePendingApprovals(me);
+  const badge = countBadge(pending);
 
   useEffect(() => {
     configureApi({ tenant, base: boot.api });
@@ -43,6 +48,25 @@ export function App() {
         <a className="brand" href={routeHref({ page: 'list' })} onClick={(e) => { e.preventDefault(); navigate({ page: 'list' }); }}>
           CRM · Workflow builder
         </a>
+        <nav className="app-nav" aria-label="Pages">
+          <a
+            href={routeHref({ page: 'list' })}
+            className={route.page !== 'approvals' ? 'active' : ''}
+            onClick={(e) => { e.preventDefault(); navigate({ page: 'list' }); }}
+          >
+            Workflows
+          </a>
+          <a
+            href={routeHref({ page: 'approvals' })}
+            className={route.page === 'approvals' ? 'active' : ''}
+            data-testid="nav-approvals"
+            aria-label={badge ? `Approvals, ${pending} pending` : 'Approvals'}
+            onClick={(e) => { e.preventDefault(); navigate({ page: 'approvals' }); }}
+          >
+            Approvals
+            {badge && <span className="nav-count" data-testid="approvals-count">{badge}</span>}
+          </a>
+        </nav>
         <div className="header-right">
           {boot.tenants.length > 1 ? (
             <select
@@ -77,8 +101,15 @@ export function App() {
         {!error && (!me || !catalogue) && <div className="loading">Loading…</div>}
         {me && catalogue && route.page === 'list' && <WorkflowList me={me} />}
         {me && catalogue && route.page === 'editor' && (
-          <EditorPage key={route.workflowId} workflowId={route.workflowId} me={me} catalogue={catalogue} />
+          <EditorPage
+            key={route.workflowId}
+            workflowId={route.workflowId}
+            executionId={route.executionId ?? null}
+            me={me}
+            catalogue={catalogue}
+          />
         )}
+        {me && catalogue && route.page === 'approvals' && <ApprovalsPage key={me.tenant.slug} me={me} />}
       </main>
       <Toasts />
     </div>

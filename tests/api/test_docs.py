@@ -28,6 +28,14 @@ ENDPOINTS = {
     ("get", "/api/records/{record_id}"),
     ("patch", "/api/records/{record_id}"),
     ("delete", "/api/records/{record_id}"),
+    ("get", "/api/workflows/{workflow_id}/webhook"),
+    ("post", "/api/workflows/{workflow_id}/webhook"),
+    ("post", "/api/workflows/{workflow_id}/webhook/rotate"),
+    ("get", "/api/workflows/{workflow_id}/schedule"),
+    ("get", "/api/workflows/{workflow_id}/trigger/events"),
+    ("get", "/api/approvals"),
+    ("get", "/api/approvals/{approval_id}"),
+    ("post", "/api/approvals/{approval_id}/decide"),
 }
 
 

@@ -46,6 +46,17 @@ TABLE = [
     ("get", RECORD, None, None, ALL),
     ("patch", RECORD, {"data": {"a": 2}}, Perm.RECORD_WRITE, only(200, *EDITORS)),
     ("delete", RECORD, None, Perm.RECORD_WRITE, only(204, *EDITORS)),
+    # Triggers (the fixture workflow is manual, without a webhook).
+    ("get", WF + "/webhook", None, None, dict.fromkeys(ROLES, 404)),
+    ("post", WF + "/webhook", {}, Perm.WORKFLOW_EDIT, only(201, *EDITORS)),
+    ("post", WF + "/webhook/rotate", {}, Perm.WORKFLOW_EDIT, only(404, *EDITORS)),
+    ("get", WF + "/schedule", None, None, dict.fromkeys(ROLES, 409)),
+    ("get", WF + "/trigger/events", None, None, ALL),
+    # Approvals (the fixture approval is assigned to the role deciding it, or to approvers).
+    ("get", "/api/approvals", None, None, ALL),
+    ("get", "/api/approvals/{ap}", None, None, ALL),
+    ("post", "/api/approvals/{ap}/decide", {"decision": "approve"}, Perm.APPROVAL_DECIDE,
+     only(200, "admin", "approver")),
 ]  # fmt: skip
 
 CASES = [
@@ -57,8 +68,22 @@ RUN_CASES = [case for case in CASES if case.values[1].endswith("/run")]
 OTHER_CASES = [case for case in CASES if not case.values[1].endswith("/run")]
 
 
-def _check(client, method, path, body, perm, expected, workflow, execution, record) -> None:
-    url = path.format(wf=workflow.pk, ex=execution.pk, rec=record.pk)
+@pytest.fixture
+def approval(tenant, execution, role):
+    """A pending approval of the fixture execution, assigned to `role` when it may decide."""
+    from crm.workflows.approvals import approval_request
+
+    return approval_request(
+        tenant=tenant,
+        execution_id=execution.pk,
+        node_id="approve",
+        title="Approve?",
+        assign_to_role=role if role in ("admin", "approver") else "approver",
+    )
+
+
+def _check(client, method, path, body, perm, expected, workflow, execution, record, approval):
+    url = path.format(wf=workflow.pk, ex=execution.pk, rec=record.pk, ap=approval.pk)
     response = client.call(method, url, body)
     assert response.status_code == expected, response.content
     if expected == 403:
@@ -68,19 +93,21 @@ def _check(client, method, path, body, perm, expected, workflow, execution, reco
 @pytest.mark.django_db
 @pytest.mark.parametrize("method, path, body, perm, role, expected", OTHER_CASES)
 def test_role_table(
-    method, path, body, perm, role, expected, tenant, client_for, workflow, execution, record
+    method, path, body, perm, role, expected, tenant, client_for, workflow, execution, record,
+    approval,
 ):  # fmt: skip
     client = client_for(tenant, role)
-    _check(client, method, path, body, perm, expected, workflow, execution, record)
+    _check(client, method, path, body, perm, expected, workflow, execution, record, approval)
 
 
 @pytest.mark.django_db(transaction=True)  # run-now executes the real run in a worker thread
 @pytest.mark.parametrize("method, path, body, perm, role, expected", RUN_CASES)
 def test_role_table_run_now(
-    method, path, body, perm, role, expected, tenant, client_for, workflow, execution, record
+    method, path, body, perm, role, expected, tenant, client_for, workflow, execution, record,
+    approval,
 ):  # fmt: skip
     client = client_for(tenant, role)
-    _check(client, method, path, body, perm, expected, workflow, execution, record)
+    _check(client, method, path, body, perm, expected, workflow, execution, record, approval)
 
 
 def test_the_table_covers_every_operation_of_the_schema():
@@ -90,6 +117,7 @@ def test_the_table_covers_every_operation_of_the_schema():
         "{wf}": "{workflow_id}",
         "{ex}": "{execution_id}",
         "{rec}": "{record_id}",
+        "{ap}": "{approval_id}",
         "/versions/1": "/versions/{number}",
         "/pipelines/deals": "/pipelines/{slug}",
     }

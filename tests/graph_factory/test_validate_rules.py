@@ -34,12 +34,13 @@ def test_default_handle_is_resolved() -> None:
     assert report.graph.nodes["cond"].handles == ("true", "false")
 
 
-def test_parent_id_to_an_existing_node_is_kept() -> None:
+def test_parent_id_must_name_a_for_each() -> None:
+    """A parentId puts a node in a for-each body; any other parent is E018 (see tests/for_each
+    for bodies that validate)."""
     definition = base()
     node(definition, "notify")["parentId"] = "cond"
-    report = validate_definition(definition)
-    assert report.ok and report.graph is not None
-    assert report.graph.nodes["notify"].parent_id == "cond"
+    (issue,) = validate_definition(definition).errors
+    assert (issue.code, issue.node_id, issue.field) == ("graph.E018", "notify", "parentId")
 
 
 def test_union_alternatives_merge_into_one_issue_per_field() -> None:
@@ -67,7 +68,7 @@ def test_constrained_templated_fields_accept_expressions() -> None:
     definition = base()
     node(definition, "find")["data"]["config"]["limit"] = "{{ trigger.limit }}"
     assert validate_definition(definition).ok
-    node(definition, "find")["data"]["config"]["limit"] = 5000
+    node(definition, "find")["data"]["config"]["limit"] = 50000
     report = validate_definition(definition)
     assert [(i.code, i.field) for i in report.errors] == [("graph.E003", "config.limit")]
 

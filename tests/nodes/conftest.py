@@ -17,6 +17,7 @@ from crm_resources.http import HttpResource
 from crm_resources.notify import NotifyResource
 from crm_resources.records import RecordsResource
 from crm_resources.secrets import SecretsResource
+from crm_resources.suspensions import SuspensionsResource
 from crm_resources.tenancy import tenant_ref
 
 RESOURCES = {
@@ -24,6 +25,7 @@ RESOURCES = {
     "http": HttpResource(),
     "secrets": SecretsResource(),
     "notify": NotifyResource(),
+    "suspensions": SuspensionsResource(),
 }
 
 

@@ -1,7 +1,10 @@
 /** The API calls the builder makes, typed. */
 import { api, apiUrl, currentTenant } from './client';
 import type {
+  Approval,
+  ApprovalStatus,
   Catalogue,
+  Decision,
   Execution,
   JsonObject,
   Me,
@@ -54,3 +57,12 @@ export const rotateWebhook = (id: string, newUrl: boolean) =>
   api<Webhook>('POST', `/workflows/${id}/webhook/rotate`, { new_url: newUrl });
 export const getNextRuns = (id: string) =>
   api<NextRuns>('GET', `/workflows/${id}/schedule`, undefined, { count: '5' });
+
+/** Pending approvals the caller may decide (`mine=true`), or the tenant's by status. */
+export const listMyApprovals = (limit = 200) =>
+  api<Page<Approval>>('GET', '/approvals', undefined, { mine: 'true', limit: String(limit) });
+export const listApprovals = (status: ApprovalStatus | null, limit = 200) =>
+  api<Page<Approval>>('GET', '/approvals', undefined, { status: status ?? undefined, limit: String(limit) });
+export const getApproval = (id: string) => api<Approval>('GET', `/approvals/${id}`);
+export const decideApproval = (id: string, decision: Decision, note: string) =>
+  api<Approval>('POST', `/approvals/${id}/decide`, { decision, note });

@@ -155,3 +155,27 @@ export interface NextRuns {
   timezone: string;
   next_runs: string[];
 }
+
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'canceled';
+
+/** GET /api/approvals, /api/approvals/{id} (crm/api/routers/approvals.py). */
+export interface Approval {
+  id: string;
+  status: ApprovalStatus;
+  title: string;
+  description: string;
+  data: JsonValue;
+  execution_id: string;
+  workflow_id: string | null;
+  node_id: string;
+  assigned_to: string | null;
+  assigned_role: string | null;
+  requested_at: string;
+  expires_at: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  note: string;
+  can_decide: boolean;
+}
+
+export type Decision = 'approve' | 'reject';

@@ -48,11 +48,12 @@ let clipboard: ClipboardContent | null = null;
 interface Props {
   initialWorkflow: WorkflowDetail;
   initialPublishedKey: string | null;
+  initialExecutionId?: string | null;
   me: Me;
   catalogue: Catalogue;
 }
 
-export function Editor({ initialWorkflow, initialPublishedKey, me, catalogue }: Props) {
+export function Editor({ initialWorkflow, initialPublishedKey, initialExecutionId = null, me, catalogue }: Props) {
   const initialFlow = useMemo(() => toFlow(initialWorkflow.definition), [initialWorkflow]);
   const [workflow, setWorkflow] = useState(initialWorkflow);
   const [nodes, setNodes, onNodesChange] = useNodesState<StepNode>(initialFlow.nodes);
@@ -70,7 +71,10 @@ export function Editor({ initialWorkflow, initialPublishedKey, me, catalogue }: 
   const [showVersions, setShowVersions] = useState(false);
   const [versionsKey, setVersionsKey] = useState(0);
   const [runDialog, setRunDialog] = useState(false);
-  const [executionId, setExecutionId] = useState<string | null>(null);
+  const [executionId, setExecutionId] = useState<string | null>(initialExecutionId);
+  useEffect(() => {
+    if (initialExecutionId) setExecutionId(initialExecutionId);
+  }, [initialExecutionId]);
   const [executions, setExecutions] = useState<Execution[]>([]);
   const execution = useExecution(executionId);
 
@@ -108,9 +112,11 @@ export function Editor({ initialWorkflow, initialPublishedKey, me, catalogue }: 
       .catch(() => undefined);
   }, [workflow.id, can.readExecutions]);
   useEffect(refreshExecutions, [refreshExecutions]);
+  // The recent runs follow the shown one: waiting, resumed, finished.
+  const shownStatus = execution.execution?.status;
   useEffect(() => {
-    if (execution.finished) refreshExecutions();
-  }, [execution.finished, refreshExecutions]);
+    if (shownStatus && shownStatus !== 'pending') refreshExecutions();
+  }, [shownStatus, execution.finished, refreshExecutions]);
 
   useEffect(() => {
     if (!dirty || readOnly) return undefined;
@@ -460,6 +466,9 @@ export function Editor({ initialWorkflow, initialPublishedKey, me, catalogue }: 
                     execution={execution.execution}
                     connected={execution.connected}
                     finished={execution.finished}
+                    waitingOn={[...execution.runs]
+                      .filter(([, run]) => run.status === 'waiting')
+                      .map(([id, run]) => run.latest.label || id)}
                     onClear={() => setExecutionId(null)}
                   />
                 </Panel>

@@ -8,11 +8,13 @@ import { Editor } from './Editor';
 
 interface Props {
   workflowId: string;
+  /** An execution to show at once (from the approvals inbox's "open the run"). */
+  executionId: string | null;
   me: Me;
   catalogue: Catalogue;
 }
 
-export function EditorPage({ workflowId, me, catalogue }: Props) {
+export function EditorPage({ workflowId, executionId, me, catalogue }: Props) {
   const [loaded, setLoaded] = useState<{ workflow: WorkflowDetail; publishedKey: string | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -32,7 +34,13 @@ export function EditorPage({ workflowId, me, catalogue }: Props) {
   if (!loaded) return <div className="loading">Loading the workflow…</div>;
   return (
     <ReactFlowProvider>
-      <Editor initialWorkflow={loaded.workflow} initialPublishedKey={loaded.publishedKey} me={me} catalogue={catalogue} />
+      <Editor
+        initialWorkflow={loaded.workflow}
+        initialPublishedKey={loaded.publishedKey}
+        initialExecutionId={executionId}
+        me={me}
+        catalogue={catalogue}
+      />
     </ReactFlowProvider>
   );
 }

@@ -2,6 +2,31 @@
 import type { NodeRun } from './useExecution';
 import { JsonView } from '../ui/JsonView';
 import type { NodeLog } from '../api/types';
+import { navigate, routeHref } from '../router';
+
+function WaitingNote({ log }: { log: NodeLog }) {
+  const approval = log.type === 'approval';
+  return (
+    <div className="waiting-box" data-testid="run-waiting">
+      ◷ {approval ? 'Waiting for a decision.' : 'Suspended until its due time.'} No worker is held; the run
+      goes on from this node{approval ? ' once the approval is approved or rejected (or expires)' : ' when it is due'}.
+      {approval && (
+        <>
+          {' '}
+          <a
+            href={routeHref({ page: 'approvals' })}
+            onClick={(e) => {
+              e.preventDefault();
+              navigate({ page: 'approvals' });
+            }}
+          >
+            Open the approvals inbox
+          </a>
+        </>
+      )}
+    </div>
+  );
+}
 
 function LogBody({ log }: { log: NodeLog }) {
   return (
@@ -41,9 +66,14 @@ export function RunDetails({ run }: { run: NodeRun | undefined }) {
   if (!run) return <p className="muted">This node has no log in the shown execution.</p>;
   return (
     <div className="run-details" data-testid="run-details">
+      {run.latest.status === 'waiting' && <WaitingNote log={run.latest} />}
       <LogBody log={run.latest} />
       {run.attempts.length > 1 && (
-        <p className="muted small">{run.attempts.length} attempts; the last one is shown.</p>
+        <p className="muted small" data-testid="run-attempts">
+          {run.attempts.length} attempts ({run.attempts.map((a) => `${a.attempt}: ${a.status}`).join(', ')}); the last
+          one is shown.
+          {run.attempts.some((a) => a.status === 'waiting') ? ' The execution waited here, then resumed.' : ''}
+        </p>
       )}
       {run.items.length > 0 && (
         <>

@@ -39,6 +39,11 @@ function StepNodeViewImpl({ id, data, selected }: NodeProps<StepNode>) {
       </div>
       <div className="step-label">{data.label || spec?.label || id}</div>
       <div className="step-id">{id}</div>
+      {status === 'waiting' && (
+        <div className="step-waiting" data-testid={`waiting-${id}`}>
+          ◷ {data.nodeType === 'approval' ? 'waiting for a decision' : 'suspended until due'}
+        </div>
+      )}
       {nodeIssues && (
         <div className="step-issues" title={nodeIssues.map((i) => i.message).join('\n')}>
           ⚠ {nodeIssues.length} issue{nodeIssues.length > 1 ? 's' : ''}

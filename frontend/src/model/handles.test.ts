@@ -21,6 +21,9 @@ describe('outputHandles', () => {
     ]);
     expect(outputHandles(spec('http_request'), {}, { on_error: 'continue' })).toEqual(['out']);
   });
+  it('gives an approval its outcomes (from the catalogue)', () => {
+    expect(outputHandles(spec('approval'), {}, undefined)).toEqual(['approved', 'rejected', 'expired']);
+  });
   it('has no outputs for an unknown type', () => {
     expect(outputHandles(undefined, {}, undefined)).toEqual([]);
   });

@@ -1,0 +1,1 @@
+"""Triggers: webhook endpoints and events, trigger deliveries (batches, deferrals) for sensors."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TriggersConfig(AppConfig):
+    name = "crm.triggers"
+    label = "triggers"
+    verbose_name = "Triggers"
