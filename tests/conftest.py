@@ -56,3 +56,13 @@ def dagster_home(tmp_path_factory):
         os.environ.pop("DAGSTER_HOME", None)
     else:
         os.environ["DAGSTER_HOME"] = previous
+
+
+@pytest.fixture(autouse=True)
+def fresh_definitions_load_context():
+    """Dagster keeps the definitions load context (initialization or reconstruction) in a
+    process-wide slot; a test that reconstructs a code location must not leak it to the next."""
+    from dagster._core.definitions.definitions_load_context import DefinitionsLoadContext
+
+    yield
+    DefinitionsLoadContext._instance = None
