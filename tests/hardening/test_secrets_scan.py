@@ -222,7 +222,11 @@ def test_no_secret_appears_anywhere_after_a_full_demo_run(demo, caplog, webhook_
         "dagster records": dagster_text(),
         "dagster home": files_under(Path(get_instance().root_directory)).decode("latin-1"),
         "crm rows": crm_rows(),
-        "crm database": _database_bytes().decode("latin-1"),
+        **(
+            {"crm database": _database_bytes().decode("latin-1")}
+            if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+            else {}  # on PostgreSQL there is no file; its tables are scanned above
+        ),
         "log records": "\n".join(
             f"{r.getMessage()} {r.args!r} {getattr(r, 'exc_text', '')}" for r in caplog.records
         ),
