@@ -81,7 +81,6 @@ def test_gaps_below_the_cursor_are_read_when_their_events_commit():
 def test_batches_are_delivered_as_items_when_jobs_take_them(
     tenant, deals, record_daemon, monkeypatch
 ):
-    monkeypatch.setattr(trigger_dispatch, "items_supported", lambda: True)
     batched = publish(
         tenant, "Batched", {"trigger_type": "record_created", "batch": {"max_events": 3}}
     )
@@ -117,7 +116,6 @@ def test_without_item_support_every_event_gets_its_own_run(tenant, deals, record
 
 
 def test_a_batch_may_wait_for_more_events(tenant, deals, record_daemon, monkeypatch):
-    monkeypatch.setattr(trigger_dispatch, "items_supported", lambda: True)
     workflow = publish(
         tenant,
         "Patient",
