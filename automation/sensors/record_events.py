@@ -8,7 +8,14 @@ from typing import Any
 import dagster as dg
 from django.db.models import Q
 
-from .trigger_dispatch import MAX_EVENTS_PER_TICK, Cursor, Source, evaluate, target_jobs
+from .trigger_dispatch import (
+    MAX_EVENTS_PER_TICK,
+    Cursor,
+    Source,
+    evaluate,
+    target_jobs,
+    target_names,
+)
 
 SENSOR_NAME = "crm_record_triggers"
 TRIGGER_TYPES = ["record_created", "record_updated", "field_changed", "record_deleted"]
@@ -70,16 +77,18 @@ RECORD_SOURCE = Source(
 
 def record_event_sensors(jobs=()) -> list[dg.SensorDefinition]:
     """The sensor, targeting the served jobs of workflows with this kind of trigger."""
+    targets = target_jobs(jobs, RECORD_SOURCE.trigger_types)
+    allowed = target_names(targets)
 
     @dg.sensor(
         name=SENSOR_NAME,
         description="Starts workflows on record created/updated/deleted and field changes "
         "(the CRM's record-event outbox, read past a cursor; run keys from event ids).",
-        jobs=target_jobs(jobs, RECORD_SOURCE.trigger_types),
+        jobs=targets,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        minimum_interval_seconds=5,
+        minimum_interval_seconds=1,  # every daemon loop (about every 5 s)
     )
     def record_trigger_sensor(context: dg.SensorEvaluationContext):
-        return evaluate(RECORD_SOURCE, context.cursor, context.repository_def)
+        return evaluate(RECORD_SOURCE, context.cursor, context.repository_def, allowed)
 
     return [record_trigger_sensor]

@@ -87,8 +87,9 @@ class Source:
     latest_id: Callable[[], int]  # where a sensor that never ran starts: after the last event
 
 
-def job_lookup(repository_def, now):
-    """target -> LoadedJob, or why its events must wait (the job is not loaded yet)."""
+def job_lookup(repository_def, now, allowed: frozenset[str] | None = None):
+    """target -> LoadedJob, or why its events must wait (the job is not loaded yet, or is not
+    yet among the sensor's targets: both change only when the code location reloads)."""
     from automation.graph_factory.naming import job_name
     from crm.triggers.deliveries import LoadedJob
 
@@ -97,7 +98,7 @@ def job_lookup(repository_def, now):
         name = job_name(workflow.tenant.slug, workflow.name)
         if repository_def is None:  # evaluated outside a code location (tests, tools)
             return LoadedJob(name, version.pk)
-        if not repository_def.has_job(name):
+        if not repository_def.has_job(name) or (allowed is not None and name not in allowed):
             return f"waiting for the code location to load job {name}"
         loaded = int(repository_def.get_job(name).tags.get("workflow_version_id") or 0)
         if loaded != version.pk and now - version.published_at < RELOAD_GRACE:
@@ -134,8 +135,15 @@ def run_request(source: Source, batch) -> dg.RunRequest | None:
     )
 
 
-def evaluate(source: Source, cursor: str | None, repository_def=None) -> dg.SensorResult:
-    """One tick of a trigger sensor (see the module docstring)."""
+def evaluate(
+    source: Source,
+    cursor: str | None,
+    repository_def=None,
+    allowed: frozenset[str] | None = None,
+) -> dg.SensorResult:
+    """One tick of a trigger sensor (see the module docstring). `allowed`: the job names the
+    sensor targets (the daemon refuses a run request for any other job); a batch for another
+    job is held, and requested again once a reload made its job a target."""
     setup_django()
     from django.utils import timezone
 
@@ -160,23 +168,34 @@ def evaluate(source: Source, cursor: str | None, repository_def=None) -> dg.Sens
         plan = plan_batches(
             source=source.name,
             targets=targets,
-            job_for=job_lookup(repository_def, now),
+            job_for=job_lookup(repository_def, now, allowed),
             supports_items=items_supported(),
             now=now,
             max_runs=MAX_RUNS_PER_TICK - replayed,
         )
         batches += plan.batches
-    requests = [r for r in (run_request(source, b) for b in batches) if r is not None]
+    held = [b for b in batches if allowed is not None and b.job_name not in allowed]
+    ready = [b for b in batches if b not in held]
+    requests = [r for r in (run_request(source, b) for b in ready) if r is not None]
     new = state.advanced(read, time.time())
     new.batch = max([state.batch, *(b.pk for b in batches)])
+    if held:  # replayed from here on until their job is a target (requested ones dedupe)
+        new.batch = min(b.pk for b in held) - 1
     if requests:
         return dg.SensorResult(run_requests=requests, cursor=new.dump())
     why = f"read {len(read)} event(s), {len(matches)} matched a trigger; no run to start"
     if plan is not None and plan.deferred:
         why += f"; {plan.deferred} deferred by rate limits"
+    if held:
+        why += f"; {len(held)} run(s) waiting for the code location to reload"
     if plan is not None and plan.held:
         why += "; waiting: " + "; ".join(sorted(set(plan.held.values()))[:3])
     return dg.SensorResult(skip_reason=dg.SkipReason(why), cursor=new.dump())
+
+
+def target_names(targets: list) -> frozenset[str]:
+    """The names of a sensor's target jobs (see `evaluate`'s `allowed`)."""
+    return frozenset(job.name for job in targets)
 
 
 def target_jobs(jobs, trigger_types: list[str]) -> list:

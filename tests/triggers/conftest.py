@@ -57,11 +57,12 @@ class Daemon:
     cursor: str | None = None
     run_ids: list[str] = field(default_factory=list)
 
-    def evaluate(self, repository_def=None) -> dg.SensorResult:
+    def evaluate(self, repository_def=None, allowed=None) -> dg.SensorResult:
+        """A tick's evaluation; `allowed`: the job names the sensor targets (None: any)."""
         context = dg.build_sensor_context(
             instance=get_instance(), cursor=self.cursor, repository_def=repository_def
         )
-        return evaluate(self.source, context.cursor, context.repository_def)
+        return evaluate(self.source, context.cursor, context.repository_def, allowed)
 
     def launch(self, result: dg.SensorResult) -> list[str]:
         """Start each requested run once per run key (as the daemon does), in process."""
@@ -86,9 +87,9 @@ class Daemon:
         self.run_ids += started
         return started
 
-    def tick(self, repository_def=None) -> dg.SensorResult:
+    def tick(self, repository_def=None, allowed=None) -> dg.SensorResult:
         """Evaluate, launch, then commit the cursor: a whole daemon tick."""
-        result = self.evaluate(repository_def)
+        result = self.evaluate(repository_def, allowed)
         self.launch(result)
         self.cursor = result.cursor
         return result

@@ -170,6 +170,25 @@ def test_events_wait_until_the_code_location_has_the_job(tenant, deals, record_d
     assert len(executions_of(workflow)) == 1
 
 
+def test_a_batch_for_a_job_the_sensor_does_not_target_waits_for_the_reload(
+    tenant, deals, record_daemon
+):
+    # A tick planned a batch and died before its cursor was saved; meanwhile the code location
+    # reloaded without the job among the sensor's targets (the daemon would refuse the run).
+    workflow = publish(tenant, "Retargeted", PER_EVENT)
+    _records(tenant, deals, 1)
+    [planned] = record_daemon.evaluate().run_requests
+    held = record_daemon.evaluate(allowed=frozenset())
+    assert held.run_requests == []
+    assert "1 run(s) waiting for the code location to reload" in held.skip_reason.skip_message
+    record_daemon.cursor = held.cursor  # committed: the batch is still asked for later
+    assert record_daemon.tick(allowed=frozenset()).run_requests == []
+    [request] = record_daemon.tick(allowed=frozenset({planned.job_name})).run_requests
+    assert request.run_key == planned.run_key
+    assert len(executions_of(workflow)) == 1
+    assert record_daemon.tick().run_requests == []
+
+
 def test_a_sensor_that_never_ran_starts_after_the_existing_events(tenant, deals):
     from automation.sensors.record_events import RECORD_SOURCE, SENSOR_NAME
 
