@@ -187,7 +187,7 @@ class TenantAIClient:
         timeout = self.settings.request_timeout_s
         try:
             async with asyncio.timeout(timeout):
-                response = await client.post(url, json=payload, headers=headers)
+                response = await client.post(url, json=payload, headers=headers, timeout_s=timeout)
         except (TimeoutError, httpx.TimeoutException):
             return Retryable(f"no answer within {timeout:g}s", "ai_timeout")
         except httpx.TransportError as exc:
