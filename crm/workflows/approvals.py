@@ -39,7 +39,7 @@ PENDING_STATES = (SuspensionState.WAITING, SuspensionState.READY, SuspensionStat
 
 
 def now() -> datetime:
-    """The clock of due times and expiries (tests replace it)."""
+    """The clock of due times and expiries."""
     return timezone.now()
 
 

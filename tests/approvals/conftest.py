@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from crm.workflows.services import workflow_create, workflow_publish
@@ -54,23 +55,23 @@ def http_counter(tenant):
 
 
 class Clock:
-    """The clock of due times and expiries, moved by hand."""
+    """The process's wall clock, moved by hand (time-machine: every thread sees it; monotonic
+    time, which timeouts use, is left alone)."""
 
-    def __init__(self):
-        self.offset = timedelta()
+    def __init__(self, traveller):
+        self.traveller = traveller
 
     def now(self):
-        return timezone.now() + self.offset
+        return timezone.now()
 
     def advance(self, **delta: float) -> None:
-        self.offset += timedelta(**delta)
+        self.traveller.shift(timedelta(**delta))
 
 
 @pytest.fixture
-def clock(monkeypatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr("crm.workflows.approvals.now", fake.now)
-    return fake
+def clock():
+    with time_machine.travel(timezone.now(), tick=True) as traveller:
+        yield Clock(traveller)
 
 
 def approval_definition(url: str, approval: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -3,11 +3,16 @@ launches what the decision's launcher did not, and repairs a claim whose launche
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from automation.launcher import run_now
 from automation.resume import resume_pass, wait_for_continuations
-from crm.workflows.approvals import approval_decide, suspension_claim
+from crm.tenants.models import Membership
+from crm.workflows.approvals import suspension_claim
 from crm.workflows.models import WorkflowApproval, WorkflowSuspension
 
 from .test_approvals import _runs_of
@@ -15,16 +20,38 @@ from .test_approvals import _runs_of
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+# Decides in a process of its own that dies the moment the decision is committed: its own
+# on-commit hook, registered first, runs before the one that would start the continuation.
+DIE_AFTER_COMMIT = """
+import os, sys
+from crm.django_setup import setup_django
+setup_django()
+from django.db import transaction
+from crm.tenants.models import Membership
+from crm.workflows.approvals import approval_decide
+from crm.workflows.models import WorkflowApproval
+member = Membership.objects.select_related("user").get(pk=int(sys.argv[1]))
+with transaction.atomic():
+    transaction.on_commit(lambda: os._exit(0))
+    approval_decide(approval=WorkflowApproval.objects.get(), user=member.user,
+                    role=member.role, decision="approve", note="ok")
+os._exit(3)
+"""
+
+
 @pytest.fixture
-def decided(approval_workflow, make_user, tenant, monkeypatch):
-    """A decided approval whose launcher "crashed" right after the decision committed."""
-    monkeypatch.setattr("automation.resume.start_continuation_soon", lambda suspension_id: None)
+def decided(approval_workflow, make_user, tenant):
+    """A decided approval whose launcher died (with its process) right after the commit."""
     execution = run_now(workflow=approval_workflow, wait=True)
-    approval = WorkflowApproval.objects.get()
-    approval_decide(
-        approval=approval, user=make_user(tenant, "approver"), role="approver",
-        decision="approve", note="ok",
-    )  # fmt: skip
+    approver = make_user(tenant, "approver")
+    member = Membership.objects.get(user=approver, tenant=tenant)
+    child = subprocess.run(
+        [sys.executable, "-c", DIE_AFTER_COMMIT, str(member.pk)],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "crm.settings.test"},
+        timeout=120,
+    )
+    assert child.returncode == 0  # died in its on-commit hook, after the commit
+    assert WorkflowApproval.objects.get().approved is True
     execution.refresh_from_db()
     assert execution.status == "waiting"
     return execution

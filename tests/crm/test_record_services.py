@@ -1,8 +1,10 @@
 """Record services: each change writes its outbox RecordEvent in the same transaction, and
 never without it; no-op updates write nothing; invalid data writes nothing at all."""
 
+from contextlib import contextmanager
+
 import pytest
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 
 from crm.records.errors import PipelineNotFound
 from crm.records.models import Record, RecordEvent
@@ -64,19 +66,46 @@ def test_rolled_back_update_leaves_neither_change_nor_event(tenant, deals):
     assert not RecordEvent.objects.filter(kind="record_updated").exists()
 
 
+@contextmanager
+def outbox_refusing_inserts():
+    """A real database fault: a trigger makes every insert into the outbox table fail."""
+    table = RecordEvent._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION outbox_down() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'outbox unavailable'; END $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER outbox_down BEFORE INSERT ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION outbox_down()"
+            )
+        else:
+            cursor.execute(
+                f"CREATE TRIGGER outbox_down BEFORE INSERT ON {table} "
+                "BEGIN SELECT RAISE(ABORT, 'outbox unavailable'); END"
+            )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER outbox_down ON {table}")
+                cursor.execute("DROP FUNCTION outbox_down()")
+            else:
+                cursor.execute("DROP TRIGGER outbox_down")
+
+
 @pytest.mark.django_db
-def test_event_failure_rolls_back_the_record_change(tenant, deals, monkeypatch):
+def test_event_failure_rolls_back_the_record_change(tenant, deals):
     record = record_create(tenant=tenant, pipeline=deals, data={"amount": 1})
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("outbox unavailable")
-
-    monkeypatch.setattr(RecordEvent.objects, "create", broken)
-    with pytest.raises(RuntimeError):
-        record_update(tenant=tenant, record_id=record.pk, data={"amount": 2})
-    with pytest.raises(RuntimeError):
-        record_create(tenant=tenant, pipeline=deals, data={"amount": 3})
+    with outbox_refusing_inserts():
+        with pytest.raises(DatabaseError, match="outbox unavailable"):
+            record_update(tenant=tenant, record_id=record.pk, data={"amount": 2})
+        with pytest.raises(DatabaseError, match="outbox unavailable"):
+            record_create(tenant=tenant, pipeline=deals, data={"amount": 3})
     assert list(Record.objects.values_list("data", flat=True)) == [{"amount": 1}]
+    assert RecordEvent.objects.count() == 1  # the first create's event only
 
 
 @pytest.mark.django_db
