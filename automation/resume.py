@@ -89,9 +89,11 @@ def create_continuation_run(suspension, run_id: str, instance=None):
     if existing is not None:
         return instance, recon, existing
     job = recon.get_definition()
-    plan = _resolve_reexecute_step_selection(
-        instance, recon, parent.run_config, parent, [f"{suspension.step_key}*"]
-    )
+    from crm.workflows.approvals import suspension_group
+
+    # Every step of the group (the chunks of a for-each whose items suspended) and downstream.
+    steps = sorted({f"{s.step_key}*" for s in suspension_group(suspension)})
+    plan = _resolve_reexecute_step_selection(instance, recon, parent.run_config, parent, steps)
     tags = {
         **job.run_tags,
         EXECUTION_TAG: str(suspension.execution_id),
@@ -233,7 +235,11 @@ def resume_pass(instance=None, *, stale_claim_s: float = STALE_CLAIM_S) -> dict[
         except Exception:
             log.exception("could not resume suspension %s", suspension.pk)
     cutoff = now() - timedelta(seconds=stale_claim_s)
+    seen: set[str] = set()  # a continuation run resumes a group: repair it once
     for suspension in suspensions_claimed_before(cutoff)[:200]:
+        if suspension.continuation_run_id in seen:
+            continue
+        seen.add(suspension.continuation_run_id)
         run = instance.get_run_by_id(suspension.continuation_run_id)
         if run is not None and run.is_finished:
             suspension_failed(

@@ -128,8 +128,10 @@ class ExecutionsResource(ConfigurableResource):
         run_id: str,
         step_key: str,
         due_at: Any = None,
+        item_key: str = "",
     ) -> None:
-        """A node suspended the execution in this run and step (see crm.workflows.approvals)."""
+        """A node (for one for-each item) suspended the execution in this run and step (see
+        crm.workflows.approvals)."""
         setup_django()
         from crm.workflows.approvals import suspension_register
 
@@ -141,4 +143,5 @@ class ExecutionsResource(ConfigurableResource):
             parent_run_id=run_id,
             step_key=step_key,
             due_at=due_at,
+            item_key=item_key,
         )

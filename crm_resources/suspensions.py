@@ -26,12 +26,16 @@ class SuspensionsClient:
     def tenant(self) -> Tenant:
         return load_tenant(self.tenant_ref)
 
-    def state(self, *, execution_id: str, node_id: str) -> dict[str, Any] | None:
-        """None (the node never suspended in this execution), still waiting
+    def state(
+        self, *, execution_id: str, node_id: str, item_key: str | None = None
+    ) -> dict[str, Any] | None:
+        """None (the node never suspended in this execution, for this item), still waiting
         (`resolution` None) or resolved (`resolution` = handle, `output`)."""
         from crm.workflows.approvals import suspension_state
 
-        return suspension_state(execution_id=execution_id, node_id=node_id)
+        return suspension_state(
+            execution_id=execution_id, node_id=node_id, item_key=item_key or ""
+        )
 
     def now(self) -> datetime:
         from crm.workflows.approvals import now
@@ -50,8 +54,10 @@ class SuspensionsClient:
         assign_to_role: str | None = None,
         expires_at: datetime | None = None,
         notify: bool = True,
+        item_key: str | None = None,
     ) -> dict[str, Any]:
-        """Create the approval request (once per execution and node) and its inbox task."""
+        """Create the approval request (once per execution, node and item) and its inbox
+        task."""
         from crm.tenants.errors import NotAMember
         from crm.workflows.approvals import approval_request
 
@@ -67,6 +73,7 @@ class SuspensionsClient:
                 assign_to_role=assign_to_role,
                 expires_at=expires_at,
                 notify=notify,
+                item_key=item_key or "",
             )
         except NotAMember as exc:
             raise NodeError(

@@ -68,7 +68,8 @@ class BodyRunner:
             wanted = self.incoming(node.id)
             entries = [
                 entry for entry in chunk["items"]
-                if not entry["failed"] and any(tuple(f) in wanted for f in entry["fired"])
+                if not entry["failed"] and not entry.get("waiting")
+                and any(tuple(f) in wanted for f in entry["fired"])
             ]
             if entries:
                 await run_node_items(env, node, chunk, entries)

@@ -125,9 +125,12 @@ def build_body_op(graph: WorkflowGraph, loop: GraphNode, node: GraphNode, op_nam
             executions.resume(execution_id=chunk["execution_id"], dagster_run_id=context.run_id)
         env = ItemEnv(target=target, resources=step_resources(context, target, nested),
                       concurrency=config.max_concurrency, on_item_error=config.on_item_error,
-                      log=ITEM_LOG)
+                      log=ITEM_LOG, suspendable=bool(chunk.get("suspendable")))
         BodyRunner(graph).run(env, [node], chunk)
         executions.items_logged(execution_id=chunk["execution_id"], rows=log_rows(env))
+        if env.suspended:
+            _suspend_items(context, node, target, chunk, env)
+            return  # no chunk: its later body steps skip, collect waits for it
         if env.failures and config.on_item_error == "fail":
             _, entry, failure = env.failures[0]
             message = (f"{len(env.failures)} item(s) failed at {node.label}; "
@@ -147,9 +150,32 @@ def build_body_op(graph: WorkflowGraph, loop: GraphNode, node: GraphNode, op_nam
         yield Output(chunk, CHUNK, metadata={"items": len(chunk["items"]), "failed": failed})
 
     return op(
-        name=op_name, description=node.label, ins={CHUNK: In(dict)}, out={CHUNK: Out(dict)},
+        name=op_name, description=node.label, ins={CHUNK: In(dict)},
+        out={CHUNK: Out(dict, is_required=False)},
         required_resource_keys=_keys(nested), tags=_tags(node, f"body of {loop.id}"[:200]),
     )(fn)
+
+
+def _suspend_items(context, node: GraphNode, target: JobTarget, chunk: dict, env: ItemEnv):
+    """Items of the chunk suspended at `node` (approvals, long waits): register each with this
+    run and step. The chunk goes no further in this run; once every suspension of the
+    execution in this run is resolved, a continuation re-executes this step (and the other
+    suspended chunks' steps) and everything downstream (automation/resume.py)."""
+    executions = context.resources.executions
+    step_key = context.get_step_execution_context().step.key
+    for _, entry, signal in env.suspended:
+        executions.suspended(
+            execution_id=chunk["execution_id"], tenant_id=target.tenant.id, node_id=node.id,
+            kind=signal.kind, run_id=context.run_id, step_key=step_key, due_at=signal.due_at,
+            item_key=f"{chunk['key']}{entry['index']}",
+        )
+    if chunk.get("log_id"):
+        executions.node_finished(
+            log_id=chunk["log_id"], status="waiting",
+            execution_details={"suspended": env.suspended[0][2].kind, "run_id": context.run_id},
+        )
+    context.log.info(f"{node.label}: {len(env.suspended)} item(s) wait "
+                     f"({env.suspended[0][2].kind}); no worker is held")
 
 
 def build_collect_op(node: GraphNode, op_name: str) -> OpDefinition:
@@ -162,6 +188,10 @@ def build_collect_op(node: GraphNode, op_name: str) -> OpDefinition:
                 yield Output(part, handle, metadata={"items": len(part["items"])})
             return
         state = loop["state"]
+        if len(chunks) < loop.get("chunks", len(chunks)):  # items of some chunks wait
+            context.log.info(f"{node.label}: {loop['chunks'] - len(chunks)} chunk(s) wait for "
+                             "their items; the loop collects when they resume")
+            return
         error = next((chunk["error"] for chunk in chunks if chunk.get("error")), None)
         if error is not None:
             yield Output(with_output(state, node.id, error["output"]), error["handle"])

@@ -8,6 +8,8 @@ their items run in asgiref's sync thread, in one transaction per pass: through t
 (one savepoint per item), which is what keeps 10,000 record writes cheap on SQLite.
 A failed attempt is retried in process with the node's retry plan; after the last one the
 node's on_error applies per item, and an item that still failed is reported to the caller.
+An item whose node suspended (approval, long wait; top-level loops only) waits: it goes no
+further in this run and is reported to the caller (env.suspended), which registers it.
 Every attempt of every item becomes one execution-log row, written in bulk (`flush`).
 """
 
@@ -23,7 +25,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 
-from automation.nodes.base import ERROR_HANDLE
+from automation.nodes.base import ERROR_HANDLE, NodeSuspended
 
 from .error_policy import RetryPlan, decide, retry_plan
 from .graph import GraphNode
@@ -59,6 +61,8 @@ class ItemEnv:
     failures: list[tuple[GraphNode, dict, NodeFailure]] = field(default_factory=list)
     loop_runner: Runner | None = None  # runs nested for_each nodes (body.py)
     semaphore: asyncio.Semaphore | None = None
+    suspendable: bool = False  # items may suspend (a top-level loop's body step)
+    suspended: list[tuple[GraphNode, dict, NodeSuspended]] = field(default_factory=list)
 
     def gate(self) -> asyncio.Semaphore:
         if self.semaphore is None:
@@ -189,6 +193,17 @@ def _settle(env, node, plan, entry, outcome: NodeOutcome, attempt, started, ende
                          "handle": outcome.handle, "error": None})
         return "ok"
     failure = outcome.failure
+    if env.suspendable and isinstance(failure.exception, NodeSuspended):
+        signal = failure.exception
+        row["details"].update({
+            "suspended": signal.kind,
+            "due_at": signal.due_at.isoformat() if signal.due_at is not None else None,
+        })
+        env.rows.append({**row, "status": "waiting", "output": signal.output, "handle": "",
+                         "error": None})
+        entry["waiting"] = True
+        env.suspended.append((node, entry, signal))
+        return "waiting"
     decision = decide(plan, node.settings, transient=failure.transient, attempt=failure.attempt)
     handle = {"continue": continue_handle(node.handles), "branch": ERROR_HANDLE}.get(decision)
     if decision == "stop":

@@ -5,6 +5,7 @@ A chunk is a plain dict (it goes through Dagster's IO manager):
     loop     the for_each node id, or None for a batch of trigger events ("items mode")
     key      prefix of the items' keys ("" at the top, "3/" inside outer item 3)
     log_id   the for_each's log (top-level loops)
+    suspendable  True for a top-level loop's chunks: its items may suspend (approval, wait)
     items    [{index, item, trigger?, nodes, fired, failed, error}] in item order
     error    {"handle", "output"} when the for_each itself failed with on_error continue/branch
     passthrough  True when the loop already ran in the for_each step (items mode)
@@ -46,6 +47,7 @@ def loop_chunks(
         {
             CHUNK_MARK: True, "execution_id": state["execution_id"], "trigger": state["trigger"],
             "nodes": shared, "loop": loop_id, "key": key, "log_id": log_id, "error": None,
+            "suspendable": True,
             "items": [
                 new_item(start + offset, item, (loop_id, ITEM_HANDLE))
                 for offset, item in enumerate(items[start:start + size])
@@ -74,6 +76,8 @@ def item_state(chunk: dict, entry: dict) -> FlowState:
         "nodes": {**chunk["nodes"], **entry["nodes"]} if chunk["nodes"] else entry["nodes"],
         "item_key": f"{chunk['key']}{entry['index']}",
     }
+    if chunk.get("suspendable"):
+        state["suspendable"] = True
     if chunk["loop"] is not None:
         state["item"], state["index"] = entry["item"], entry["index"]
     return state

@@ -160,6 +160,7 @@ class _Attempt:
             log=log or logging.getLogger("automation.node"),
             state={"trigger": state["trigger"], "nodes": state["nodes"]},
             item_key=state.get("item_key"),
+            can_suspend="item_key" not in state or bool(state.get("suspendable")),
         )
 
     def done(self, result: Any) -> NodeOutcome:

@@ -69,15 +69,15 @@ def _hours(value: float | str | None) -> float | None:
 
 
 def run_approval(ctx: NodeRunContext, config: ApprovalConfig) -> NodeResult:
-    if ctx.item_key is not None:
+    if not ctx.can_suspend:
         raise NodeError(
-            "an approval cannot run inside a for-each body or a batch of events yet",
+            "an approval cannot run inside a nested for-each or a batch of events",
             error_type="suspension_not_supported",
         )
     if not ctx.execution_id:
         raise NodeError("an approval needs a recorded execution", error_type="no_execution")
     client = ctx.resource("suspensions")
-    found = client.state(execution_id=ctx.execution_id, node_id=ctx.node_id)
+    found = client.state(execution_id=ctx.execution_id, node_id=ctx.node_id, item_key=ctx.item_key)
     if found is not None and found["resolution"]:
         return NodeResult(output=found["output"], handle=found["resolution"])
     if found is not None:  # re-run while still waiting (e.g. re-executed from the Dagster UI)
@@ -98,6 +98,7 @@ def run_approval(ctx: NodeRunContext, config: ApprovalConfig) -> NodeResult:
         assign_to_role=config.assign_to_role,
         expires_at=expires_at,
         notify=config.notify,
+        item_key=ctx.item_key,
     )
     raise NodeSuspended(kind="approval", output=created, due_at=expires_at)
 

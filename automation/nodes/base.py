@@ -83,13 +83,14 @@ class NodeSuspended(NodeError):
     The node's op records the node as "waiting", emits no output (downstream steps skip and
     the run ends without holding any worker) and registers the suspension; a decision or the
     due time starts a continuation run from this node, where `run` is called again and finds
-    its resolution. Where a node cannot suspend (inside a for-each body or a batch of trigger
-    events) this is an ordinary, non-retried node error.
+    its resolution. Inside a top-level for-each body each item suspends on its own (see
+    item_exec.py); where a node cannot suspend (a nested loop, a batch of trigger events) this
+    is an ordinary, non-retried node error.
     """
 
     def __init__(self, *, kind: str, output: Any = None, due_at: Any = None):
         super().__init__(
-            f"a {kind} cannot suspend here (inside a for-each body or a batch of events)",
+            f"a {kind} cannot suspend here (inside a nested for-each or a batch of events)",
             error_type="suspension_not_supported",
         )
         self.kind = kind
@@ -130,6 +131,9 @@ class NodeRunContext:
     # Which item this run is for, inside a for-each or a batch of trigger events (e.g. "3" or
     # "3/0"); with the execution and node it makes side effects idempotent per item.
     item_key: str | None = None
+    # Whether the node may suspend the execution here: at the top level and for the items of
+    # a top-level for-each; not in a nested loop or a batch of trigger events.
+    can_suspend: bool = True
 
     def resource(self, name: str) -> Any:
         try:

@@ -131,11 +131,15 @@ async def run_wait_delay(ctx: NodeRunContext, config: WaitDelayConfig) -> NodeRe
         await asyncio.sleep(duration)
         return NodeResult(output={"waited_s": duration})
     client = ctx.resource("suspensions")
-    can_suspend = ctx.item_key is None and bool(ctx.execution_id)
+    can_suspend = ctx.can_suspend and bool(ctx.execution_id)
     found = None
     if can_suspend:
         found = await asyncio.to_thread(
-            _state_in_thread, client, execution_id=ctx.execution_id, node_id=ctx.node_id
+            _state_in_thread,
+            client,
+            execution_id=ctx.execution_id,
+            node_id=ctx.node_id,
+            item_key=ctx.item_key,
         )
     if found is not None and found["resolution"]:  # the continuation run, once due
         return NodeResult(

@@ -79,16 +79,17 @@ def approval_request(
     assign_to_role: str | None = None,
     expires_at: datetime | None = None,
     notify: bool = True,
+    item_key: str = "",
 ) -> WorkflowApproval:
-    """Create the approval request of a node (once per execution and node), its waiting
-    suspension and an inbox task for the assignee(s). Raises ValueError / NotAMember when the
-    assignee cannot decide approvals in the tenant."""
+    """Create the approval request of a node (once per execution, node and for-each item),
+    its waiting suspension and an inbox task for the assignee(s). Raises ValueError /
+    NotAMember when the assignee cannot decide approvals in the tenant."""
     from .executions import capped_json
 
     execution = WorkflowExecution.objects.get(pk=execution_id, tenant=tenant)
     existing = (
         WorkflowSuspension.objects.select_related("approval")
-        .filter(execution=execution, node_id=node_id, approval__isnull=False)
+        .filter(execution=execution, node_id=node_id, item_key=item_key, approval__isnull=False)
         .first()
     )
     if existing is not None:
@@ -117,6 +118,7 @@ def approval_request(
     WorkflowSuspension.objects.update_or_create(
         execution=execution,
         node_id=node_id,
+        item_key=item_key,
         defaults={
             "tenant": tenant,
             "kind": "approval",
@@ -136,6 +138,7 @@ def approval_request(
             due_at=expires_at,
             execution=execution,
             node_id=node_id,
+            item_key=item_key,
         )
     return approval
 
@@ -150,11 +153,14 @@ def suspension_register(
     parent_run_id: str,
     step_key: str,
     due_at: datetime | None = None,
+    item_key: str = "",
 ) -> WorkflowSuspension:
-    """Note the run and step a node suspended in (creating the suspension of a wait)."""
+    """Note the run and step a node (for one for-each item) suspended in (creating the
+    suspension of a wait)."""
     suspension, created = WorkflowSuspension.objects.select_for_update().get_or_create(
         execution_id=execution_id,
         node_id=node_id,
+        item_key=item_key,
         defaults={
             "tenant_id": tenant_id,
             "kind": kind,
@@ -173,14 +179,16 @@ def suspension_register(
     return suspension
 
 
-def suspension_state(*, execution_id: UUID | str, node_id: str) -> dict[str, Any] | None:
+def suspension_state(
+    *, execution_id: UUID | str, node_id: str, item_key: str = ""
+) -> dict[str, Any] | None:
     """What a node that may have suspended finds when it runs: None (never suspended),
     {"resolution": None, ...} (still waiting) or {"resolution": handle, "output": ...}; the
     suspension is then marked resumed (the node goes on in this run)."""
     with transaction.atomic():
         suspension = (
             WorkflowSuspension.objects.select_for_update()
-            .filter(execution_id=execution_id, node_id=node_id)
+            .filter(execution_id=execution_id, node_id=node_id, item_key=item_key)
             .first()
         )
         if suspension is None:
@@ -253,8 +261,12 @@ def _approval_output(approval: WorkflowApproval, decision: str, **extra: Any) ->
 
 
 def _close_tasks(approval: WorkflowApproval) -> None:
+    suspension = getattr(approval, "suspension", None)
     Task.objects.filter(
-        execution_id=approval.execution_id, node_id=approval.node_id, status=TaskStatus.OPEN
+        execution_id=approval.execution_id,
+        node_id=approval.node_id,
+        item_key=suspension.item_key if suspension is not None else "",
+        status=TaskStatus.OPEN,
     ).update(status=TaskStatus.DONE)
 
 
@@ -370,22 +382,52 @@ def suspensions_ready() -> QuerySet:
 
 
 def suspension_claim(suspension_id: UUID | str) -> str | None:
-    """Claim the continuation of a ready suspension; returns its new run id to the one caller
-    that won (None to the others)."""
+    """Claim the continuation of a ready suspension and of every other ready suspension of its
+    execution and run (the items of a for-each that suspended); returns the new run id to the
+    one caller that won, None to the others and while one of them is still waiting."""
     run_id = str(uuid.uuid4())
-    claimed = WorkflowSuspension.objects.filter(
-        pk=suspension_id, state=SuspensionState.READY
-    ).update(state=SuspensionState.RESUMING, continuation_run_id=run_id, claimed_at=now())
-    return run_id if claimed else None
+    with transaction.atomic():
+        suspension = (
+            WorkflowSuspension.objects.select_for_update()
+            .filter(pk=suspension_id, state=SuspensionState.READY)
+            .first()
+        )
+        if suspension is None:
+            return None
+        siblings = WorkflowSuspension.objects.select_for_update().filter(
+            execution_id=suspension.execution_id
+        )
+        if siblings.filter(
+            Q(parent_run_id=suspension.parent_run_id) | Q(parent_run_id=""),
+            state=SuspensionState.WAITING,
+        ).exists():
+            return None  # the execution resumes once all of them are decided (or due)
+        siblings.filter(
+            parent_run_id=suspension.parent_run_id, state=SuspensionState.READY
+        ).update(state=SuspensionState.RESUMING, continuation_run_id=run_id, claimed_at=now())
+    return run_id
+
+
+def suspension_group(suspension: WorkflowSuspension) -> QuerySet:
+    """The suspensions one continuation run resumes (claimed together)."""
+    if not suspension.continuation_run_id:
+        return WorkflowSuspension.objects.filter(pk=suspension.pk)
+    return WorkflowSuspension.objects.filter(
+        execution_id=suspension.execution_id, continuation_run_id=suspension.continuation_run_id
+    )
 
 
 def suspension_reclaim(suspension: WorkflowSuspension) -> bool:
     """Take over a stale claim (its launcher died) so exactly one caller repairs it."""
-    return bool(
-        WorkflowSuspension.objects.filter(
+    with transaction.atomic():
+        won = WorkflowSuspension.objects.filter(
             pk=suspension.pk, state=SuspensionState.RESUMING, claimed_at=suspension.claimed_at
         ).update(claimed_at=now())
-    )
+        if won:  # its group with it: one repair per continuation run
+            suspension_group(suspension).filter(state=SuspensionState.RESUMING).update(
+                claimed_at=now()
+            )
+    return bool(won)
 
 
 def suspensions_claimed_before(cutoff: datetime) -> QuerySet:
@@ -399,9 +441,11 @@ def suspension_failed(suspension: WorkflowSuspension, message: str) -> None:
     from .executions import execution_finish
 
     with transaction.atomic():
-        updated = WorkflowSuspension.objects.filter(
-            pk=suspension.pk, state=SuspensionState.RESUMING
-        ).update(state=SuspensionState.FAILED)
+        updated = (
+            suspension_group(suspension)
+            .filter(state=SuspensionState.RESUMING)
+            .update(state=SuspensionState.FAILED)
+        )
         if updated:
             execution_finish(
                 execution_id=suspension.execution_id, status="failed", error_message=message

@@ -282,6 +282,7 @@ class Task(models.Model):
         WorkflowExecution, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
     )
     node_id = models.CharField(max_length=255, blank=True, default="")
+    item_key = models.CharField(max_length=255, blank=True, default="")  # inside a for-each
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -312,6 +313,9 @@ class WorkflowSuspension(models.Model):
         WorkflowExecution, on_delete=models.CASCADE, related_name="suspensions"
     )
     node_id = models.CharField(max_length=255)
+    # Inside a for-each body: which item ("3"); each item suspends on its own, and the
+    # execution resumes once none of its suspensions in that run is waiting any more.
+    item_key = models.CharField(max_length=255, blank=True, default="")
     kind = models.CharField(max_length=20)  # approval | wait
     approval = models.OneToOneField(
         WorkflowApproval,
@@ -341,7 +345,9 @@ class WorkflowSuspension(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["execution", "node_id"], name="unique_suspension")
+            models.UniqueConstraint(
+                fields=["execution", "node_id", "item_key"], name="unique_suspension"
+            )
         ]
         indexes = [models.Index(fields=["state", "due_at"])]
 
