@@ -46,3 +46,36 @@ export async function selectNode(page: Page, nodeId: string): Promise<Locator> {
   await expect(panel.getByTestId('node-id')).toHaveText(nodeId);
   return panel;
 }
+
+/** Drag a node type from the palette into a for-each group (onto its body, under the header). */
+export async function dropNodeInto(page: Page, type: string, groupId: string, fx = 0.5, fy = 0.7): Promise<void> {
+  const group = page.getByTestId(`node-${groupId}`);
+  const box = (await group.boundingBox())!;
+  await page.getByTestId(`palette-${type}`).dragTo(group, {
+    targetPosition: { x: box.width * fx, y: box.height * fy },
+  });
+}
+
+/** Select a for-each group by its header (its middle may be covered by its body's nodes). */
+export async function selectGroup(page: Page, groupId: string): Promise<Locator> {
+  await page.getByTestId(`group-head-${groupId}`).click({ position: { x: 60, y: 12 } });
+  const panel = page.getByTestId('node-panel');
+  await expect(panel.getByTestId('node-id')).toHaveText(groupId);
+  return panel;
+}
+
+/** Drag a node on the canvas (by its top strip) to a screen point, with intermediate moves. */
+export async function dragNodeTo(page: Page, nodeId: string, to: { x: number; y: number }): Promise<void> {
+  const box = (await page.getByTestId(`node-${nodeId}`).boundingBox())!;
+  const from = { x: box.x + box.width / 2, y: box.y + 10 };
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(from.x + 10, from.y + 10, { steps: 3 });
+  await page.mouse.move(to.x, to.y, { steps: 15 });
+  await page.mouse.up();
+}
+
+/** Fit the whole drawing into the canvas (React Flow's controls). */
+export async function fitView(page: Page): Promise<void> {
+  await page.locator('.react-flow__controls-fitview').click();
+}

@@ -10,6 +10,7 @@ import type {
   Me,
   NextRuns,
   Page,
+  Pipeline,
   RunStarted,
   Validation,
   Version,
@@ -50,6 +51,8 @@ export const listExecutions = (workflowId: string) =>
 /** URL of the execution's server-sent-events stream (the tenant as a query parameter). */
 export const executionEventsUrl = (executionId: string) =>
   apiUrl(`/executions/${executionId}/events`, { tenant: currentTenant() ?? undefined });
+
+export const listPipelines = () => api<Pipeline[]>('GET', '/pipelines');
 
 export const getWebhook = (id: string) => api<Webhook>('GET', `/workflows/${id}/webhook`);
 export const createWebhook = (id: string) => api<Webhook>('POST', `/workflows/${id}/webhook`);

@@ -141,6 +141,13 @@ export type ExecutionEvent =
   | { type: 'execution'; execution: Execution }
   | { type: 'end'; status: ExecutionStatus };
 
+/** A tenant pipeline (`GET /api/pipelines`); `fields` are its optional field declarations. */
+export interface Pipeline {
+  slug: string;
+  name: string;
+  fields: unknown[];
+}
+
 export interface Webhook {
   url: string;
   created_at: string;

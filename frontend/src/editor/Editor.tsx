@@ -14,17 +14,30 @@ import {
   type Connection,
   type Edge,
   type IsValidConnection,
+  type NodeChange,
   type OnBeforeDelete,
 } from '@xyflow/react';
 import { ApiError } from '../api/client';
 import * as endpoints from '../api/endpoints';
 import type { Catalogue, Execution, JsonObject, Me, NodeTypeSpec, ValidationIssue, WorkflowDetail } from '../api/types';
-import { copySelection, pasteContent, type ClipboardContent } from '../model/clipboard';
+import { copySelection, pasteContent, withPasted, type ClipboardContent } from '../model/clipboard';
 import { connectionProblem } from '../model/connection';
-import { definitionKey, fromFlow, toFlow, type Definition, type StepNode } from '../model/definition';
+import { definitionKey, fromFlow, toFlow, viewTypeOf, type Definition, type StepNode } from '../model/definition';
 import { indexIssues } from '../model/errors';
-import { triggerSuggestions, upstreamSuggestions } from '../model/expressions';
+import { loopSuggestions, triggerSuggestions, upstreamSuggestions } from '../model/expressions';
 import { edgeId, freshNodeId } from '../model/graph';
+import {
+  absolutePosition,
+  absoluteRect,
+  fitGroups,
+  GROUP_HEIGHT,
+  GROUP_WIDTH,
+  groupAt,
+  ITEM_HANDLE,
+  relativeTo,
+  settleNode,
+  sortParentsFirst,
+} from '../model/groups';
 import { outputHandles } from '../model/handles';
 import { layoutNodes } from '../model/layout';
 import { abilitiesOf } from '../permissions';
@@ -56,11 +69,13 @@ interface Props {
 export function Editor({ initialWorkflow, initialPublishedKey, initialExecutionId = null, me, catalogue }: Props) {
   const initialFlow = useMemo(() => toFlow(initialWorkflow.definition), [initialWorkflow]);
   const [workflow, setWorkflow] = useState(initialWorkflow);
-  const [nodes, setNodes, onNodesChange] = useNodesState<StepNode>(initialFlow.nodes);
+  const [nodes, setNodes, applyNodesChange] = useNodesState<StepNode>(initialFlow.nodes);
+  const [dropTarget, setDropTarget] = useState<string | null>(null);
   const [edges, setEdges, onEdgesChange] = useEdgesState<Edge>(initialFlow.edges);
   const flow = useReactFlow<StepNode, Edge>();
   const extra = useRef(initialFlow.extra);
   const history = useUndoRedo();
+  const takeSnapshot = history.takeSnapshot;
   const can = abilitiesOf(me);
   const readOnly = !can.edit;
 
@@ -100,8 +115,16 @@ export function Editor({ initialWorkflow, initialPublishedKey, initialExecutionI
     [issueList, nodeIdsKey, edgeIdsKey],
   );
   const context: EditorContextValue = useMemo(
-    () => ({ specs, errorHandle, issues, runStatus: execution.statusByNode, readOnly }),
-    [specs, errorHandle, issues, execution.statusByNode, readOnly],
+    () => ({
+      specs,
+      errorHandle,
+      issues,
+      runStatus: execution.statusByNode,
+      readOnly,
+      dropTarget,
+      onResizeStart: () => takeSnapshot(),
+    }),
+    [specs, errorHandle, issues, execution.statusByNode, readOnly, dropTarget, takeSnapshot],
   );
 
   const refreshExecutions = useCallback(() => {
@@ -127,7 +150,7 @@ export function Editor({ initialWorkflow, initialPublishedKey, initialExecutionI
 
   // -- editing ---------------------------------------------------------------------------
   const addNode = useCallback(
-    (spec: NodeTypeSpec, position: { x: number; y: number }) => {
+    (spec: NodeTypeSpec, position: { x: number; y: number }, pointer?: { x: number; y: number }) => {
       if (readOnly) return;
       if (spec.is_trigger && flow.getNodes().some((n) => isTriggerType(n.data.nodeType))) {
         toast('A workflow has exactly one trigger.', 'error');
@@ -135,33 +158,91 @@ export function Editor({ initialWorkflow, initialPublishedKey, initialExecutionI
       }
       history.takeSnapshot();
       const id = freshNodeId(spec.type, flow.getNodes().map((n) => n.id));
+      // Dropped onto a for-each group (the innermost under the pointer): it goes into its body.
+      const parentId = spec.is_trigger || !pointer ? null : groupAt(pointer, flow.getNodes());
       const node: StepNode = {
         id,
-        type: 'step',
-        position,
+        type: viewTypeOf(spec.type),
+        position: relativeTo(position, parentId, flow.getNodes()),
         selected: true,
         data: { nodeType: spec.type, label: spec.label, config: spec.is_trigger ? { sample_payload: {} } : {} },
       };
-      setNodes((current) => [...current.map((n) => ({ ...n, selected: false })), node]);
+      if (parentId) node.parentId = parentId;
+      if (node.type === 'forEach') {
+        node.width = GROUP_WIDTH;
+        node.height = GROUP_HEIGHT;
+      }
+      setNodes((current) => fitGroups(sortParentsFirst([...current.map((n) => ({ ...n, selected: false })), node])));
     },
     [readOnly, flow, isTriggerType, history, setNodes],
   );
 
   const wrapper = useRef<HTMLDivElement>(null);
-  const onDragOver = useCallback((event: React.DragEvent) => {
-    event.preventDefault();
-    event.dataTransfer.dropEffect = 'move';
-  }, []);
+  const onDragOver = useCallback(
+    (event: React.DragEvent) => {
+      event.preventDefault();
+      event.dataTransfer.dropEffect = 'move';
+      const pointer = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      const target = groupAt(pointer, flow.getNodes());
+      setDropTarget((current) => (current === target ? current : target));
+    },
+    [flow],
+  );
+  const onDragLeave = useCallback(() => setDropTarget(null), []);
   const onDrop = useCallback(
     (event: React.DragEvent) => {
       event.preventDefault();
+      setDropTarget(null);
       const type = event.dataTransfer.getData(DRAG_MIME);
       const spec = specs.get(type);
       if (!spec) return;
       const position = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-      addNode(spec, { x: position.x - 110, y: position.y - 30 });
+      addNode(spec, { x: position.x - 110, y: position.y - 30 }, position);
     },
     [specs, flow, addNode],
+  );
+
+  // -- for-each groups: drag a node into a group, or out of it -----------------------------
+  /** The dragged nodes whose group is not dragged with them (a group carries its body). */
+  const draggedRoots = useCallback((dragged: StepNode[]) => {
+    const ids = new Set(dragged.map((n) => n.id));
+    return dragged.filter((n) => !n.parentId || !ids.has(n.parentId));
+  }, []);
+  const onNodeDrag = useCallback(
+    (_event: unknown, _node: StepNode, dragged: StepNode[]) => {
+      const roots = draggedRoots(dragged);
+      if (roots.length !== 1 || isTriggerType(roots[0].data.nodeType)) return;
+      const all = flow.getNodes();
+      const rect = absoluteRect(roots[0].id, all);
+      const target = groupAt({ x: rect.x + rect.width / 2, y: rect.y + rect.height / 2 }, all, roots[0].id);
+      setDropTarget((current) => (current === target ? current : target));
+    },
+    [flow, draggedRoots, isTriggerType],
+  );
+  const onNodeDragStop = useCallback(
+    (_event: unknown, _node: StepNode, dragged: StepNode[]) => {
+      setDropTarget(null);
+      if (readOnly) return;
+      setNodes((current) => {
+        let next = current;
+        for (const root of draggedRoots(dragged)) {
+          if (isTriggerType(root.data.nodeType)) continue;
+          next = settleNode(next, root.id);
+        }
+        return next === current ? current : next;
+      });
+    },
+    [readOnly, setNodes, draggedRoots, isTriggerType],
+  );
+  const onNodesChange = useCallback(
+    (changes: NodeChange<StepNode>[]) => {
+      applyNodesChange(changes);
+      // A group resized smaller than its body grows back around it (children stay inside).
+      if (changes.some((c) => c.type === 'dimensions' && c.resizing === false)) {
+        setNodes((current) => fitGroups(current));
+      }
+    },
+    [applyNodesChange, setNodes],
   );
   const addAtCenter = useCallback(
     (spec: NodeTypeSpec) => {
@@ -178,6 +259,8 @@ export function Editor({ initialWorkflow, initialPublishedKey, initialExecutionI
       connectionProblem(connection, {
         isTrigger: (id) => isTriggerType(flow.getNode(id)?.data.nodeType ?? ''),
         edges: flow.getEdges(),
+        parentOf: (id) => flow.getNode(id)?.parentId ?? null,
+        typeOf: (id) => flow.getNode(id)?.data.nodeType,
       }) === null,
     [flow, isTriggerType],
   );
@@ -226,7 +309,10 @@ export function Editor({ initialWorkflow, initialPublishedKey, initialExecutionI
     (nodeId: string) => {
       setNodes((current) => current.map((n) => ({ ...n, selected: n.id === nodeId })));
       const node = flow.getNode(nodeId);
-      if (node) flow.setCenter(node.position.x + 110, node.position.y + 40, { zoom: flow.getZoom(), duration: 300 });
+      if (node) {
+        const at = absolutePosition(nodeId, flow.getNodes());
+        flow.setCenter(at.x + 110, at.y + 40, { zoom: flow.getZoom(), duration: 300 });
+      }
     },
     [setNodes, flow],
   );
@@ -249,7 +335,7 @@ export function Editor({ initialWorkflow, initialPublishedKey, initialExecutionI
     const pasted = pasteContent(clipboard, flow.getNodes(), isTriggerType);
     if (!pasted.nodes.length) return;
     history.takeSnapshot();
-    setNodes((current) => [...current.map((n) => ({ ...n, selected: false })), ...pasted.nodes]);
+    setNodes((current) => withPasted(current, pasted.nodes));
     setEdges((current) => [...current, ...pasted.edges]);
     clipboard = { nodes: pasted.nodes, edges: pasted.edges }; // paste again → offset again
   }, [readOnly, flow, isTriggerType, history, setNodes, setEdges]);
@@ -378,7 +464,8 @@ export function Editor({ initialWorkflow, initialPublishedKey, initialExecutionI
         const targetRun = execution.runs.get(edge.target);
         if (sourceRun && targetRun && targetRun.status !== 'skipped' && targetRun.status !== 'pending') classes.push('taken');
         if (edge.sourceHandle === errorHandle) classes.push('error-edge');
-        const label = edge.sourceHandle && edge.sourceHandle !== 'out' ? edge.sourceHandle : undefined;
+        // `item` edges start under the group's header, which names the handle already.
+        const label = edge.sourceHandle && edge.sourceHandle !== 'out' && edge.sourceHandle !== ITEM_HANDLE ? edge.sourceHandle : undefined;
         return { ...edge, label, className: classes.join(' ') || undefined };
       }),
     [edges, issues, execution.runs, errorHandle],
@@ -394,7 +481,10 @@ export function Editor({ initialWorkflow, initialPublishedKey, initialExecutionI
       selectedNode
         ? {
             trigger: triggerSuggestions(nodes, isTriggerType),
-            upstream: upstreamSuggestions(selectedNode.id, nodes, edges, isTriggerType, execution.outputs),
+            upstream: [
+              ...loopSuggestions(selectedNode.id, nodes),
+              ...upstreamSuggestions(selectedNode.id, nodes, edges, isTriggerType, execution.outputs),
+            ],
           }
         : { trigger: [], upstream: [] },
     // Positions do not matter here: recompute on structure and config only.
@@ -438,7 +528,7 @@ export function Editor({ initialWorkflow, initialPublishedKey, initialExecutionI
         )}
         <div className="editor-body">
           {!readOnly && <Palette catalogue={catalogue} hasTrigger={hasTrigger} disabled={readOnly} onAdd={addAtCenter} />}
-          <div className="canvas" ref={wrapper} onDrop={onDrop} onDragOver={onDragOver} data-testid="canvas">
+          <div className="canvas" ref={wrapper} onDrop={onDrop} onDragOver={onDragOver} onDragLeave={onDragLeave} data-testid="canvas">
             <ReactFlow<StepNode, Edge>
               nodes={nodes}
               edges={displayEdges}
@@ -449,6 +539,8 @@ export function Editor({ initialWorkflow, initialPublishedKey, initialExecutionI
               isValidConnection={isValidConnection}
               onBeforeDelete={onBeforeDelete}
               onNodeDragStart={() => history.takeSnapshot()}
+              onNodeDrag={onNodeDrag}
+              onNodeDragStop={onNodeDragStop}
               nodesDraggable={!readOnly}
               nodesConnectable={!readOnly}
               deleteKeyCode={readOnly ? null : ['Backspace', 'Delete']}

@@ -9,7 +9,9 @@ import { SchemaForm } from './forms/SchemaForm';
 import { RunDetails } from './RunDetails';
 import { TriggerPanel } from './TriggerPanel';
 import { hiddenTriggerFields } from '../model/triggers';
-import { HIDDEN_FIELD } from '../model/schema';
+import { HIDDEN_FIELD, PIPELINES_FIELD, WATCHED_FIELDS_FIELD } from '../model/schema';
+import { isRecordTrigger } from '../model/pipelines';
+import { usePipelines } from './usePipelines';
 import type { NodeRun } from './useExecution';
 
 interface Props {
@@ -33,11 +35,24 @@ export function NodePanel(props: Props) {
   const general = nodeLevelIssues(issues);
   const settingsSchema = catalogue.node_settings_schema;
   const triggerType = typeof node.data.config.trigger_type === 'string' ? node.data.config.trigger_type : 'manual';
+  const recordTrigger = Boolean(spec?.is_trigger) && isRecordTrigger(triggerType);
+  const pipelines = usePipelines(recordTrigger);
+  const chosenKey = JSON.stringify(node.data.config.pipelines ?? []);
   const hidden = useMemo(() => {
     if (!spec?.is_trigger) return {};
     const properties = Object.keys((spec.config_schema.properties as object | undefined) ?? {});
-    return Object.fromEntries(hiddenTriggerFields(triggerType, properties).map((name) => [name, { 'ui:field': HIDDEN_FIELD }]));
-  }, [spec, triggerType]);
+    const ui: Record<string, unknown> = Object.fromEntries(
+      hiddenTriggerFields(triggerType, properties).map((name) => [name, { 'ui:field': HIDDEN_FIELD }]),
+    );
+    // Record events: pick the tenant's pipelines, and the watched fields from theirs.
+    if (recordTrigger) {
+      const chosen = (JSON.parse(chosenKey) as unknown[]).filter((v): v is string => typeof v === 'string');
+      const options = { pipelines: pipelines.pipelines, error: pipelines.error, chosen };
+      if (properties.includes('pipelines')) ui.pipelines = { 'ui:field': PIPELINES_FIELD, 'ui:options': options };
+      if (properties.includes('fields') && !ui.fields) ui.fields = { 'ui:field': WATCHED_FIELDS_FIELD, 'ui:options': options };
+    }
+    return ui;
+  }, [spec, triggerType, recordTrigger, pipelines, chosenKey]);
 
   return (
     <aside className="side-panel" aria-label="Node settings" data-testid="node-panel">

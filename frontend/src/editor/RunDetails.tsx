@@ -78,13 +78,13 @@ export function RunDetails({ run }: { run: NodeRun | undefined }) {
       {run.items.length > 0 && (
         <>
           <h4>Items ({run.items.length})</h4>
-          <table className="items">
+          <table className="items" data-testid="run-items">
             <thead>
               <tr><th>#</th><th>Status</th><th>Duration</th><th>Output / error</th></tr>
             </thead>
             <tbody>
               {run.items.map((item) => (
-                <tr key={`${item.item_index}-${item.attempt}`}>
+                <tr key={`${item.item_index}-${item.attempt}`} data-testid="run-item">
                   <td>{item.item_index}</td>
                   <td><span className={`run-badge run-${item.status}`}>{item.status}</span></td>
                   <td>{item.duration_ms ?? '—'} ms</td>

@@ -5,7 +5,7 @@ import type { StepNode } from '../model/definition';
 import { outputHandles } from '../model/handles';
 import { useEditorContext } from './context';
 
-const STATUS_TEXT: Record<string, string> = {
+export const STATUS_TEXT: Record<string, string> = {
   pending: 'pending',
   running: 'running…',
   success: 'succeeded',
@@ -14,7 +14,7 @@ const STATUS_TEXT: Record<string, string> = {
   waiting: 'waiting',
 };
 
-function StepNodeViewImpl({ id, data, selected }: NodeProps<StepNode>) {
+function StepNodeViewImpl({ id, data, selected, parentId }: NodeProps<StepNode>) {
   const { specs, errorHandle, issues, runStatus } = useEditorContext();
   const spec = specs.get(data.nodeType);
   const handles = outputHandles(spec, data.config, data.settings, errorHandle);
@@ -31,7 +31,7 @@ function StepNodeViewImpl({ id, data, selected }: NodeProps<StepNode>) {
   if (nodeIssues) classes.push('has-issues');
 
   return (
-    <div className={classes.join(' ')} data-testid={`node-${id}`} data-status={status ?? ''} data-node-type={data.nodeType}>
+    <div className={classes.join(' ')} data-testid={`node-${id}`} data-status={status ?? ''} data-node-type={data.nodeType} data-parent={parentId ?? ''}>
       {!spec?.is_trigger && <Handle type="target" position={Position.Top} className="handle-in" />}
       <div className="step-head">
         <span className="step-type">{spec?.label ?? `Unknown type: ${data.nodeType}`}</span>

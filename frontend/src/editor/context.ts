@@ -9,6 +9,10 @@ export interface EditorContextValue {
   issues: IssueIndex;
   runStatus: Map<string, NodeRunStatus>;
   readOnly: boolean;
+  /** The for-each group a dragged node would land in (highlighted). */
+  dropTarget?: string | null;
+  /** Called when a group's resize starts (an undo snapshot). */
+  onResizeStart?: () => void;
 }
 
 export const EditorContext = createContext<EditorContextValue>({

@@ -1,10 +1,14 @@
 /** Which connections the canvas accepts (React Flow's isValidConnection). */
 import type { Connection, Edge } from '@xyflow/react';
 import { wouldCycle } from './graph';
+import { groupEdgeProblem } from './groups';
 
 export interface ConnectionContext {
   isTrigger: (nodeId: string) => boolean;
   edges: Edge[];
+  /** For-each groups: a node's group (parentId) and a node's type; without them, not checked. */
+  parentOf?: (nodeId: string) => string | null;
+  typeOf?: (nodeId: string) => string | undefined;
 }
 
 /** Why a connection is refused, or null when it is fine. */
@@ -18,5 +22,6 @@ export function connectionProblem(connection: Connection | Edge, ctx: Connection
     return 'these handles are already connected';
   }
   if (wouldCycle(source, target, ctx.edges)) return 'this connection would make a cycle';
+  if (ctx.parentOf && ctx.typeOf) return groupEdgeProblem({ source, target, sourceHandle: handle }, ctx.parentOf, ctx.typeOf);
   return null;
 }

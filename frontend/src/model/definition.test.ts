@@ -25,7 +25,7 @@ describe('round trip', () => {
     const definition = {
       nodes: [
         { id: 'a', type: 'trigger', position: { x: 1, y: 2 }, data: { label: 'A', config: {}, note: 'x' }, typeVersion: 2 },
-        { id: 'b', type: 'for_each', position: { x: 0, y: 0 }, data: { label: 'B', config: {} } },
+        { id: 'b', type: 'for_each', position: { x: 0, y: 0 }, data: { label: 'B', config: {} }, width: 400, height: 260 },
         { id: 'c', type: 'wait_delay', position: { x: 5, y: 6 }, data: { label: 'C', config: { seconds: 1 } }, parentId: 'b' },
       ],
       edges: [{ id: 'e', source: 'a', target: 'b', sourceHandle: 'out', label: 'go' }],

@@ -5,6 +5,7 @@
  */
 import type { Edge, Node, Viewport } from '@xyflow/react';
 import type { JsonObject, JsonValue } from '../api/types';
+import { FOR_EACH, GROUP_HEIGHT, GROUP_WIDTH, sortParentsFirst } from './groups';
 
 export interface DefinitionNode {
   id: string;
@@ -43,7 +44,13 @@ export type StepData = {
   extraNode?: Record<string, unknown>;
 };
 
-export type StepNode = Node<StepData, 'step'>;
+/** `forEach`: a for_each node, drawn as a resizable group holding its body (a sub-flow). */
+export type StepNode = Node<StepData, 'step' | 'forEach'>;
+
+/** The React Flow node type that draws a workflow node type. */
+export function viewTypeOf(nodeType: string): 'step' | 'forEach' {
+  return nodeType === FOR_EACH ? 'forEach' : 'step';
+}
 export type FlowEdge = Edge;
 
 export interface Flow {
@@ -55,6 +62,8 @@ export interface Flow {
 
 export const DEFAULT_HANDLE = 'out';
 const NODE_KEYS = new Set(['id', 'type', 'position', 'data', 'parentId']);
+/** A group's size is saved as React Flow saves a resized node: `width` and `height`. */
+const GROUP_KEYS = new Set([...NODE_KEYS, 'width', 'height']);
 const DATA_KEYS = new Set(['label', 'config', 'settings']);
 const EDGE_KEYS = new Set(['id', 'source', 'target', 'sourceHandle', 'targetHandle']);
 
@@ -81,13 +90,14 @@ export function toFlow(raw: unknown): Flow {
   const definition = normaliseDefinition(raw);
   const { nodes, edges, viewport, ...extra } = definition;
   return {
-    nodes: nodes.map((node, index) => {
+    nodes: sortParentsFirst(nodes.map((node, index) => {
       const data = isObject(node.data) ? node.data : {};
+      const group = node.type === FOR_EACH;
       const extraData = pick(data, DATA_KEYS) as JsonObject;
-      const extraNode = pick(node, NODE_KEYS);
+      const extraNode = pick(node, group ? GROUP_KEYS : NODE_KEYS);
       const step: StepNode = {
         id: node.id,
-        type: 'step',
+        type: viewTypeOf(node.type),
         position: node.position ?? { x: 0, y: index * 120 },
         data: {
           nodeType: node.type,
@@ -99,8 +109,17 @@ export function toFlow(raw: unknown): Flow {
         },
       };
       if (node.parentId) step.parentId = node.parentId;
+      if (group) {
+        const style = isObject(node.style) ? node.style : {};
+        const size = (key: 'width' | 'height', fallback: number) => {
+          const value = typeof node[key] === 'number' ? node[key] : style[key];
+          return typeof value === 'number' && value > 0 ? value : fallback;
+        };
+        step.width = size('width', GROUP_WIDTH);
+        step.height = size('height', GROUP_HEIGHT);
+      }
       return step;
-    }),
+    })),
     edges: edges.map((edge) => {
       const extraEdge = pick(edge, EDGE_KEYS);
       return {
@@ -134,6 +153,10 @@ export function fromFlow(flow: Flow): Definition {
       data,
     };
     if (node.parentId) out.parentId = node.parentId;
+    if (nodeType === FOR_EACH) {
+      out.width = Math.round(node.width ?? node.measured?.width ?? GROUP_WIDTH);
+      out.height = Math.round(node.height ?? node.measured?.height ?? GROUP_HEIGHT);
+    }
     return out;
   });
   const edges: DefinitionEdge[] = flow.edges.map((edge) => {

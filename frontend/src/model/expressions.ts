@@ -9,6 +9,7 @@ export interface Suggestion {
 
 interface NodeLike {
   id: string;
+  parentId?: string;
   data: { nodeType: string; label: string; config: Record<string, JsonValue> };
 }
 
@@ -48,4 +49,17 @@ export function upstreamSuggestions(
     }
   }
   return out;
+}
+
+/** Inside a for-each group: `item` and `index` (of the innermost loop). */
+export function loopSuggestions(nodeId: string, nodes: NodeLike[]): Suggestion[] {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const loopId = byId.get(nodeId)?.parentId;
+  const loop = loopId ? byId.get(loopId) : undefined;
+  if (!loop) return [];
+  const name = loop.data.label || loop.id;
+  return [
+    { expression: '{{ item }}', hint: `the current item of ${name}` },
+    { expression: '{{ index }}', hint: `its position in ${name} (from 0)` },
+  ];
 }

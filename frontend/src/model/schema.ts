@@ -15,6 +15,8 @@ export interface PreparedSchema {
 export const VALUE_FIELD = 'value';
 export const JSON_FIELD = 'json';
 export const HIDDEN_FIELD = 'hidden';
+export const PIPELINES_FIELD = 'pipelinePicker';
+export const WATCHED_FIELDS_FIELD = 'watchedFields';
 const SCALARS = new Set(['string', 'number', 'integer', 'boolean']);
 const KEEP = ['title', 'description', 'default', 'examples'];
 

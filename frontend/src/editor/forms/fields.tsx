@@ -1,7 +1,16 @@
 /** Custom @rjsf fields: a value-or-expression text field and a JSON editor for free objects. */
 import { useEffect, useState } from 'react';
 import type { FieldErrorProps, FieldProps, RegistryFieldsType } from '@rjsf/utils';
-import { HIDDEN_FIELD, JSON_FIELD, VALUE_FIELD, parseValueText, valueText } from '../../model/schema';
+import {
+  HIDDEN_FIELD,
+  JSON_FIELD,
+  PIPELINES_FIELD,
+  VALUE_FIELD,
+  WATCHED_FIELDS_FIELD,
+  parseValueText,
+  valueText,
+} from '../../model/schema';
+import { PipelinePickerField, WatchedFieldsField } from './pickers';
 
 function FieldFrame({ props, children }: { props: FieldProps; children: React.ReactNode }) {
   const { schema, fieldPathId, rawErrors, required, name } = props;
@@ -112,6 +121,8 @@ export const customFields: RegistryFieldsType = {
   [VALUE_FIELD]: ValueField,
   [JSON_FIELD]: JsonField,
   [HIDDEN_FIELD]: HiddenField,
+  [PIPELINES_FIELD]: PipelinePickerField,
+  [WATCHED_FIELDS_FIELD]: WatchedFieldsField,
 };
 
 /** Field errors, each once (server errors arrive both as extra errors and in the schema). */
