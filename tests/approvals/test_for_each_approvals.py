@@ -82,9 +82,13 @@ def test_each_item_asks_and_the_loop_collects_once_all_are_decided(
         ("2", "approve[chunk_1]"),
     ]
     assert execution.logs.get(node_id="each", item_index__isnull=True).status == "waiting"
+    approver = client_for(tenant, "approver")
+    mine = approver.call("get", "/api/approvals?mine=true").json()
+    assert sorted((a["title"], a["item_index"]) for a in mine["items"]) == [
+        ("Approve Ada", 0), ("Approve Bob", 1), ("Approve Cy", 2),
+    ]  # fmt: skip
     assert not Record.objects.exists()
 
-    approver = client_for(tenant, "approver")
     assert _decide(approver, _approval(execution, "Ada"), note="yes").status_code == 200
     assert _decide(approver, _approval(execution, "Cy"), "reject").status_code == 200
     wait_for_continuations()

@@ -38,6 +38,7 @@ class ApprovalOut(Schema):
     execution_id: UUID
     workflow_id: UUID | None = None
     node_id: str
+    item_index: int | None = Field(None, description="Inside a for-each: the item it is for")
     assigned_to: str | None = None
     assigned_role: str | None = None
     requested_at: datetime
@@ -62,6 +63,12 @@ class DecisionIn(Schema):
     note: str = Field("", max_length=10000)
 
 
+def _item_index(approval: WorkflowApproval) -> int | None:
+    suspension = getattr(approval, "suspension", None)
+    key = suspension.item_key if suspension is not None else ""
+    return int(key) if key.isdigit() else None
+
+
 def approval_out(approval: WorkflowApproval, who: Caller) -> dict[str, Any]:
     status = approval_status(approval)
     return {
@@ -73,6 +80,7 @@ def approval_out(approval: WorkflowApproval, who: Caller) -> dict[str, Any]:
         "execution_id": approval.execution_id,
         "workflow_id": approval.execution.workflow_id,
         "node_id": approval.node_id,
+        "item_index": _item_index(approval),
         "assigned_to": approval.assigned_to.get_username() if approval.assigned_to else None,
         "assigned_role": approval.assigned_role or None,
         "requested_at": approval.requested_at,
