@@ -9,8 +9,14 @@ from typing import Any
 import psutil
 
 
-def current_worker() -> dict[str, Any]:
-    """Host, pid and start time of this process (the run worker, with the in-process executor)."""
+def current_worker() -> dict[str, Any] | None:
+    """Host, pid and start time of this process when it is the run worker: with the in-process
+    executor every step runs there. With the multiprocess or Celery executor a step's process is
+    not the run's (it ends, or is a Celery worker whose death the broker answers by handing its
+    step to another worker: see automation/graph_factory/executors.py), so None: recording it
+    would make a healthy run look dead once that process ends or crashes."""
+    if os.environ.get("AUTOMATION_EXECUTOR", "in_process") != "in_process":
+        return None
     pid = os.getpid()
     return {
         "host": socket.gethostname(),

@@ -106,6 +106,25 @@ def seed(tenant, count: int) -> None:
     )
 
 
+def bench_tenant(model_base_url: str, concurrency: int):
+    """The bench tenant, its AI settings pointing at the local model server."""
+    from crm.tenants.models import Tenant
+    from crm.tenants.services import ai_settings_set
+
+    tenant = Tenant.objects.create(slug="bench", name="Bench")
+    ai_settings_set(
+        tenant=tenant,
+        api_key="bench-key",
+        base_url=model_base_url,
+        model="local-echo",
+        max_tokens=64,
+        request_timeout_s=30.0,
+        max_concurrent_requests=max(200, concurrency),
+        monthly_token_budget=10**12,
+    )
+    return tenant
+
+
 def run_once(tenant, name: str, items: int, concurrency: int, batch_size: int) -> dict:
     """Publish and run the workflow; returns wall, fixed (to the first AI call) and status."""
     from automation.launcher import run_now
@@ -140,22 +159,10 @@ def main() -> None:
 
     env = BenchEnv("batch_enrichment")
     from automation.model_server.runner import start_subprocess
-    from crm.tenants.models import Tenant
-    from crm.tenants.services import ai_settings_set
 
     server = start_subprocess(latency_s=args.latency)
     try:
-        tenant = Tenant.objects.create(slug="bench", name="Bench")
-        ai_settings_set(
-            tenant=tenant,
-            api_key="bench-key",
-            base_url=server.base_url,
-            model="local-echo",
-            max_tokens=64,
-            request_timeout_s=30.0,
-            max_concurrent_requests=max(200, args.concurrency),
-            monthly_token_budget=10**12,
-        )
+        tenant = bench_tenant(server.base_url, args.concurrency)
         seed(tenant, max(args.items, args.naive_items))
 
         server.reset()
