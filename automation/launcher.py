@@ -222,7 +222,7 @@ def _reload() -> None:
     )
     try:
         httpx.post(
-            f"{settings.DAGSTER_UI_URL.rstrip('/')}/graphql",
+            f"{settings.DAGSTER_WEBSERVER_URL.rstrip('/')}/graphql",
             json={"query": query, "variables": {"name": LOCATION_NAME}},
             timeout=300.0,
         )

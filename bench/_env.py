@@ -35,7 +35,6 @@ class BenchEnv:
         self.dagster_home = self.dir / "dagster"
         self.dagster_home.mkdir()
         (self.dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-        self.port = free_port()
         os.environ.update(
             {
                 "CRM_DATA_DIR": str(self.dir),
@@ -56,26 +55,35 @@ class BenchEnv:
 
         setup_django()
 
-    def start_crm(self) -> str:
-        """Start the Django server; returns its base URL once it answers."""
-        log = open(self.dir / "crm.log", "w")  # noqa: SIM115
-        self.processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "manage.py",
-                    "runserver",
-                    f"127.0.0.1:{self.port}",
-                    "--noreload",
-                ],
-                cwd=ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+    def start_server(
+        self, server: str = "crm-server", root: Path = ROOT
+    ) -> tuple[subprocess.Popen, str]:
+        """Start the CRM on a free loopback port with `server` (`crm-server`: bin/crm-server,
+        the embedded default's; `runserver`: Django's), from the code at `root`; returns the
+        process and its base URL once it answers."""
+        port = free_port()
+        if server == "crm-server":
+            command = [str(ROOT / "bin" / "crm-server")]
+            extra = {"CRM_HOST": "127.0.0.1", "CRM_PORT": str(port), "CRM_PYTHON": sys.executable}
+        else:
+            command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
+            extra = {}
+        log_path = self.dir / f"{server}.log"
+        log = open(log_path, "w")  # noqa: SIM115
+        process = subprocess.Popen(
+            command, cwd=root, env={**os.environ, **extra}, stdout=log, stderr=subprocess.STDOUT
         )
-        base = f"http://127.0.0.1:{self.port}"
-        wait_until(lambda: httpx.get(f"{base}/health", timeout=1).status_code == 200, 60)
-        return base
+        self.processes.append(process)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until(lambda: httpx.get(f"{base}/health", timeout=2).status_code == 200, 120)
+        except TimeoutError:
+            raise SystemExit(f"{server} did not answer on {base}; its log: {log_path}") from None
+        return process, base
+
+    def start_crm(self) -> str:
+        """Start the CRM as the embedded default does (bin/crm-server); returns its base URL."""
+        return self.start_server()[1]
 
     def close(self) -> None:
         for process in self.processes:

@@ -23,7 +23,15 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._env import ROOT, BenchEnv, percentile, tenant_with_token, write_results  # noqa: E402
+from bench._env import (  # noqa: E402
+    ROOT,
+    BenchEnv,
+    free_port,
+    percentile,
+    tenant_with_token,
+    wait_until,
+    write_results,
+)
 
 WRITERS = 8
 
@@ -174,7 +182,7 @@ class DagsterEnv:
 
     def __init__(self, env: BenchEnv):
         shutil.copy(ROOT / "deploy" / "dagster.yaml", env.dagster_home / "dagster.yaml")
-        self.port = __import__("bench._env", fromlist=["free_port"]).free_port()
+        self.port = free_port()
         log = open(env.dir / "dagster.log", "w")  # noqa: SIM115
         self.process = subprocess.Popen(
             [
@@ -193,8 +201,6 @@ class DagsterEnv:
         )
         env.processes.append(self.process)
         self.url = f"http://127.0.0.1:{self.port}"
-        from bench._env import wait_until
-
         wait_until(lambda: httpx.get(f"{self.url}/server_info", timeout=2).status_code == 200, 180)
 
     def reload(self) -> None:

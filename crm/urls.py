@@ -17,4 +17,5 @@ urlpatterns = [
     path("health", health),
     path("hooks/", include("crm.triggers.urls")),  # webhook triggers
     path("builder/", include("crm.builder.urls")),
+    path("ops/", include("crm.ops.urls")),  # the Dagster UI, for platform operators
 ]

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "crm.api",
     "crm.builder",  # the React Flow builder (frontend/dist) at /builder/
     "crm.triggers",  # webhook endpoints and events, trigger deliveries
+    "crm.ops",  # the Dagster UI behind the CRM's login, for platform operators (/ops/dagster/)
 ]
 
 MIDDLEWARE = [
@@ -64,6 +65,9 @@ def sqlite_database(path: Path) -> dict:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
+        # Keep each server thread's connection: opening one costs more than most requests
+        # (and closing the last one checkpoints the WAL), about 10 ms against 2 ms for a webhook.
+        "CONN_MAX_AGE": None,
         "OPTIONS": {
             "timeout": 30,
             "transaction_mode": "IMMEDIATE",
@@ -110,6 +114,11 @@ BUILDER_DIST_DIR = Path(os.environ.get("BUILDER_DIST_DIR", BASE_DIR / "frontend"
 
 # Where Dagster's UI is reachable, for links from executions to runs.
 DAGSTER_UI_URL = os.environ.get("DAGSTER_UI_URL", "http://127.0.0.1:3000")
+# The Dagster webserver as the CRM reaches it (loopback; code-location reloads after a publish
+# go there), including its --path-prefix. In production the prefix must be /ops/dagster:
+# /ops/dagster/... is forwarded there for platform operators (crm.ops). The embedded default
+# (no prefix, the UI on loopback) uses DAGSTER_UI_URL.
+DAGSTER_WEBSERVER_URL = os.environ.get("DAGSTER_WEBSERVER_URL", DAGSTER_UI_URL).rstrip("/")
 
 # The JSON API (crm.api): list endpoints page with limit/offset up to this many items.
 API_PAGE_MAX_LIMIT = 500

@@ -3,6 +3,7 @@ body parsing (JSON or form data), workflow state; then the event is stored durab
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 from dataclasses import dataclass
@@ -16,8 +17,7 @@ from crm.workflows.models import WorkflowStatus, WorkflowTriggerType
 
 from . import errors as E
 from .errors import WebhookRefused
-from .models import WebhookEndpoint
-from .selectors import published_trigger_type
+from .selectors import Hook, hook_by_key
 
 MAX_BODY_BYTES = 1024 * 1024  # 1 MiB
 SECRET_HEADER = "x-webhook-secret"
@@ -47,20 +47,23 @@ def safe_headers(headers: dict[str, str]) -> dict[str, str]:
     return kept
 
 
-def find_endpoint(key: str) -> WebhookEndpoint:
-    endpoint = (
-        WebhookEndpoint.objects.select_related("workflow").filter(key=key).first()
-        if 0 < len(key) <= 64
-        else None
-    )
-    if endpoint is None:
+def find_hook(key: str) -> Hook:
+    hook = hook_by_key(key) if 0 < len(key) <= 64 else None
+    if hook is None:
         raise WebhookRefused(404, E.UNKNOWN_WEBHOOK, "No webhook has this URL.")
-    return endpoint
+    return hook
 
 
-def authenticate(endpoint: WebhookEndpoint, headers: dict[str, str], body: bytes) -> str:
+@functools.lru_cache(maxsize=256)
+def _secret(secret_encrypted: str) -> str:
+    """The plaintext of a stored secret. Keyed by the ciphertext, which a rotation replaces,
+    so a rotated secret is never served from here."""
+    return decrypt(secret_encrypted)
+
+
+def authenticate(hook: Hook, headers: dict[str, str], body: bytes) -> str:
     """Check the signature (or the secret header); returns the message id ('' without one)."""
-    secret = decrypt(endpoint.secret_encrypted)
+    secret = _secret(hook.secret_encrypted)
     if headers.get("webhook-signature"):
         try:
             Webhook(secret).verify(body, headers, json_parse=False)
@@ -82,16 +85,16 @@ def authenticate(endpoint: WebhookEndpoint, headers: dict[str, str], body: bytes
     return headers.get("webhook-id", "")[:255]
 
 
-def check_workflow(endpoint: WebhookEndpoint) -> None:
+def check_workflow(hook: Hook) -> None:
     """Only an active, published workflow with a webhook trigger accepts events."""
-    workflow = endpoint.workflow
-    if workflow.status == WorkflowStatus.ARCHIVED:
+    status = hook.workflow_status
+    if status == WorkflowStatus.ARCHIVED:
         raise WebhookRefused(404, E.ARCHIVED, "The workflow is archived; it accepts no events.")
-    if workflow.status != WorkflowStatus.ACTIVE:
+    if status != WorkflowStatus.ACTIVE:
         raise WebhookRefused(
-            409, E.PAUSED, f"The workflow is {workflow.status}; activate it to accept events."
+            409, E.PAUSED, f"The workflow is {status}; activate it to accept events."
         )
-    if published_trigger_type(workflow=workflow) != WorkflowTriggerType.WEBHOOK:
+    if hook.trigger_type != WorkflowTriggerType.WEBHOOK:
         raise WebhookRefused(
             409, E.NOT_WEBHOOK, "The workflow's published trigger is not a webhook trigger."
         )
@@ -127,12 +130,10 @@ def parse_body(body: bytes, content_type: str) -> Any:
     )
 
 
-def accept(
-    endpoint: WebhookEndpoint, headers: dict[str, str], body: bytes, content_type: str
-) -> Accepted:
+def accept(hook: Hook, headers: dict[str, str], body: bytes, content_type: str) -> Accepted:
     """Authenticate, check the workflow, parse: what to store, or a refusal."""
-    message_id = authenticate(endpoint, headers, body)
-    check_workflow(endpoint)
+    message_id = authenticate(hook, headers, body)
+    check_workflow(hook)
     return Accepted(
         message_id=message_id,
         headers=safe_headers(headers),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import uuid
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import OuterRef, Subquery
 
 from automation.nodes.trigger import TriggerConfig, effective_trigger
@@ -78,10 +81,65 @@ def trigger_targets(*, trigger_types: list[str]) -> dict[str, TriggerTarget]:
     return found
 
 
-def published_trigger_type(*, workflow: Workflow) -> str | None:
-    """The trigger type of the workflow's latest version (None when never published)."""
-    settings = workflow.versions.order_by("-number").values_list("settings", flat=True).first()
-    return None if settings is None else settings.get("trigger_type", "manual")
+@dataclass(frozen=True)
+class Hook:
+    """What the webhook URL needs to know about its endpoint, read fresh on every request."""
+
+    endpoint_id: int
+    tenant_id: int
+    workflow_id: uuid.UUID
+    secret_encrypted: str
+    workflow_status: str
+    trigger_type: str | None  # of the latest published version; None when never published
+
+
+@functools.cache
+def _hook_sql() -> str:
+    """One statement: the endpoint, its workflow's status and the latest version's settings.
+
+    Written out (not the ORM) because this is the hot path of webhook ingress: compiling the
+    equivalent querysets cost more than running them. Names come from the models' metadata.
+    """
+    q = connection.ops.quote_name
+    endpoint, workflow, version = WebhookEndpoint._meta, Workflow._meta, WorkflowVersion._meta
+
+    def col(meta, name: str) -> str:
+        return q(meta.get_field(name).column)
+
+    return (
+        f"SELECT e.{col(endpoint, 'id')}, e.{col(endpoint, 'tenant')}, "
+        f"e.{col(endpoint, 'workflow')}, e.{col(endpoint, 'secret_encrypted')}, "
+        f"w.{col(workflow, 'status')}, "
+        f"(SELECT v.{col(version, 'settings')} FROM {q(version.db_table)} v"
+        f" WHERE v.{col(version, 'workflow')} = e.{col(endpoint, 'workflow')}"
+        f" ORDER BY v.{col(version, 'number')} DESC LIMIT 1)"
+        f" FROM {q(endpoint.db_table)} e"
+        f" JOIN {q(workflow.db_table)} w ON w.{col(workflow, 'id')} = e.{col(endpoint, 'workflow')}"
+        f" WHERE e.{col(endpoint, 'key')} = %s"
+    )
+
+
+def hook_by_key(key: str) -> Hook | None:
+    """The webhook whose URL has this key, with its workflow's current state (one query, no
+    cache: publishing, pausing, archiving or rotating takes effect on the very next request)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_hook_sql(), [key])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    endpoint_id, tenant_id, workflow_id, secret_encrypted, status, settings = row
+    if isinstance(settings, str | bytes):  # JSON text as the driver returns it
+        settings = WorkflowVersion._meta.get_field("settings").from_db_value(
+            settings, None, connection
+        )
+    return Hook(
+        endpoint_id=endpoint_id,
+        tenant_id=tenant_id,
+        workflow_id=Workflow._meta.pk.to_python(workflow_id),
+        secret_encrypted=secret_encrypted,
+        workflow_status=status,
+        trigger_type=None if settings is None else settings.get("trigger_type", "manual"),
+    )
 
 
 def deferred_deliveries(*, workflow: Workflow):

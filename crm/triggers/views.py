@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from . import errors as E
 from .errors import WebhookRefused
-from .ingress import MAX_BODY_BYTES, accept, find_endpoint
+from .ingress import MAX_BODY_BYTES, accept, find_hook
 from .services import webhook_event_store
 
 
@@ -43,10 +43,10 @@ def webhook(request: HttpRequest, key: str) -> JsonResponse:
     """Receive one webhook call for the workflow whose webhook has this key."""
     try:
         body = _read_body(request)
-        endpoint = find_endpoint(key)
+        hook = find_hook(key)
         content_type = request.META.get("CONTENT_TYPE", "")
         headers = {name.lower(): value for name, value in request.headers.items()}
-        accepted = accept(endpoint, headers, body, content_type)
+        accepted = accept(hook, headers, body, content_type)
         if content_type.lower().startswith("multipart/form-data"):
             # Authenticated over the raw bytes first; the fields (not files) are the body.
             accepted.body = {
@@ -56,7 +56,8 @@ def webhook(request: HttpRequest, key: str) -> JsonResponse:
     except WebhookRefused as exc:
         return _refusal(exc)
     event, created = webhook_event_store(
-        endpoint=endpoint,
+        tenant_id=hook.tenant_id,
+        workflow_id=hook.workflow_id,
         message_id=accepted.message_id,
         headers=accepted.headers,
         body=accepted.body,

@@ -109,11 +109,11 @@ class Reloads:
 
 @pytest.fixture(autouse=True)
 def reloads(settings) -> Reloads:
-    """Point DAGSTER_UI_URL at a real local HTTP server that records reload requests."""
+    """Point DAGSTER_WEBSERVER_URL at a real local HTTP server that records reload requests."""
     GraphQLRecorder.requests = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), GraphQLRecorder)
     threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
-    settings.DAGSTER_UI_URL = f"http://127.0.0.1:{server.server_address[1]}"
+    settings.DAGSTER_WEBSERVER_URL = f"http://127.0.0.1:{server.server_address[1]}"
     yield Reloads(GraphQLRecorder.requests)
     server.shutdown()
 

@@ -105,7 +105,7 @@ def test_rollback_publishes_the_old_definition_as_a_new_version(editor, workflow
 
 
 def test_an_unreachable_dagster_webserver_does_not_fail_the_publish(editor, workflow, settings):
-    settings.DAGSTER_UI_URL = "http://127.0.0.1:9"  # nothing listens there
+    settings.DAGSTER_WEBSERVER_URL = "http://127.0.0.1:9"  # nothing listens there
     assert editor.call("post", f"/api/workflows/{workflow.pk}/publish").status_code == 201
 
 

@@ -189,25 +189,32 @@ def test_only_get_is_refused(hook):
 
 @pytest.fixture
 def server(settings):
-    """The CRM as a real server process on the test database."""
+    """The CRM as a real server process on the test database: bin/crm-server, the server of
+    the embedded default."""
     import socket
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "crm.settings.test"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "crm.settings.test",
+        "CRM_PYTHON": sys.executable,
+        "CRM_HOST": "127.0.0.1",
+        "CRM_PORT": str(port),
+    }
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        [str(ROOT / "bin" / "crm-server")],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
         try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
                 break
         except httpx.HTTPError:
             time.sleep(0.1)
@@ -250,3 +257,29 @@ def test_a_webhook_works_as_soon_as_its_workflow_is_published(tenant, server, we
     assert reply.status_code == 202
     webhook_daemon.tick()
     assert Task.objects.get().title == "first"
+
+
+def test_pausing_archiving_and_rotating_apply_to_the_next_request_of_a_running_server(hook, server):
+    """The server process reads the webhook's state on each request (its database connections
+    persist; nothing about the workflow is cached), so changes made elsewhere apply at once."""
+    workflow, endpoint, secret = hook
+    _, base = server
+
+    def call(key: str, secret: str) -> httpx.Response:
+        return httpx.post(
+            f"{base}/hooks/{key}", json={"x": 1}, headers={"X-Webhook-Secret": secret}, timeout=60
+        )
+
+    assert call(endpoint.key, secret).status_code == 202
+    workflow_set_status(workflow=workflow, status="paused")
+    assert call(endpoint.key, secret).json()["code"] == E.PAUSED
+    workflow_set_status(workflow=workflow, status="active")
+    assert call(endpoint.key, secret).status_code == 202
+    old_key = endpoint.key
+    endpoint, new_secret = webhook_endpoint_rotate(endpoint=endpoint, new_url=True)
+    assert call(old_key, new_secret).json()["code"] == E.UNKNOWN_WEBHOOK
+    assert call(endpoint.key, secret).status_code == 401
+    assert call(endpoint.key, new_secret).status_code == 202
+    workflow_set_status(workflow=workflow, status="archived")
+    assert call(endpoint.key, new_secret).json()["code"] == E.ARCHIVED
+    assert WebhookEvent.objects.filter(workflow_id=workflow.pk).count() == 3

@@ -1,0 +1,1 @@
+"""Platform operations: the Dagster UI behind the CRM's authentication (/ops/dagster/)."""
