@@ -89,6 +89,8 @@ def record_event_sensors(jobs=()) -> list[dg.SensorDefinition]:
         minimum_interval_seconds=1,  # every daemon loop (about every 5 s)
     )
     def record_trigger_sensor(context: dg.SensorEvaluationContext):
-        return evaluate(RECORD_SOURCE, context.cursor, context.repository_def, allowed)
+        return evaluate(
+            RECORD_SOURCE, context.cursor, context.repository_def, allowed, context.instance
+        )
 
     return [record_trigger_sensor]

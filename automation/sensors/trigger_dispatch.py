@@ -108,6 +108,22 @@ def job_lookup(repository_def, now, allowed: frozenset[str] | None = None):
     return job_for
 
 
+# A run in the queue waits for a slot (its tenant's or the global limit); one that is
+# launching (NOT_STARTED/STARTING) does not hold the next batch back.
+WAITING_STATUSES = [dg.DagsterRunStatus.QUEUED]
+
+
+def runs_waiting(source: Source, instance):
+    """target -> how many of its workflow's runs from this source wait in the run queue
+    (batching backpressure: see crm.triggers.deliveries.plan_batches)."""
+
+    def waiting(target) -> int:
+        tags = {SOURCE_TAG: source.execution_source, "workflow_id": str(target.workflow.pk)}
+        return instance.get_runs_count(dg.RunsFilter(statuses=WAITING_STATUSES, tags=tags))
+
+    return waiting
+
+
 def run_request(source: Source, batch) -> dg.RunRequest | None:
     """The run of a batch: its events as the trigger's payload (one) or items (several)."""
     from automation.graph_factory.compile import trigger_op_name
@@ -140,10 +156,12 @@ def evaluate(
     cursor: str | None,
     repository_def=None,
     allowed: frozenset[str] | None = None,
+    instance=None,
 ) -> dg.SensorResult:
     """One tick of a trigger sensor (see the module docstring). `allowed`: the job names the
     sensor targets (the daemon refuses a run request for any other job); a batch for another
-    job is held, and requested again once a reload made its job a target."""
+    job is held, and requested again once a reload made its job a target. `instance`: the
+    Dagster instance (the sensor's; default this process's), asked for runs waiting to start."""
     setup_django()
     from django.utils import timezone
 
@@ -172,6 +190,7 @@ def evaluate(
             supports_items=items_supported(),
             now=now,
             max_runs=MAX_RUNS_PER_TICK - replayed,
+            runs_waiting=runs_waiting(source, instance or _default_instance()),
         )
         batches += plan.batches
     held = [b for b in batches if allowed is not None and b.job_name not in allowed]
@@ -191,6 +210,12 @@ def evaluate(
     if plan is not None and plan.held:
         why += "; waiting: " + "; ".join(sorted(set(plan.held.values()))[:3])
     return dg.SensorResult(skip_reason=dg.SkipReason(why), cursor=new.dump())
+
+
+def _default_instance():
+    from automation.instance import get_instance
+
+    return get_instance()
 
 
 def target_names(targets: list) -> frozenset[str]:

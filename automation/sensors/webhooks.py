@@ -74,6 +74,8 @@ def webhook_sensors(jobs=()) -> list[dg.SensorDefinition]:
         minimum_interval_seconds=1,  # every daemon loop (about every 5 s)
     )
     def webhook_trigger_sensor(context: dg.SensorEvaluationContext):
-        return evaluate(WEBHOOK_SOURCE, context.cursor, context.repository_def, allowed)
+        return evaluate(
+            WEBHOOK_SOURCE, context.cursor, context.repository_def, allowed, context.instance
+        )
 
     return [webhook_trigger_sensor]

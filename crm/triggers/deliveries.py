@@ -95,6 +95,7 @@ def plan_batches(
     now: datetime,
     max_runs: int,
     scan_limit: int = 5000,
+    runs_waiting: Callable[[Any], int] | None = None,
 ) -> Plan:
     """Batches for the deliveries that may run now (at most `max_runs`), written to the CRM."""
     due = (
@@ -132,6 +133,13 @@ def plan_batches(
             deliveries = deliveries[:room]
         size = _batch_size(target, supports_items)
         policy = target.config.batch
+        if deliveries and size > 1 and runs_waiting is not None and runs_waiting(target):
+            # Backpressure: while a run of this workflow waits for a slot, its events gather
+            # into the next batch (fewer, fuller runs) instead of queueing one small run a tick.
+            reason = "batching: a run of this workflow is waiting to start; events gather"
+            _hold(deliveries, reason)
+            plan.held[workflow_id] = reason
+            continue
         if deliveries and size > 1 and len(deliveries) < size and policy.max_wait_s > 0:
             oldest = min(d.created_at for d in deliveries)
             if (now - oldest).total_seconds() < policy.max_wait_s:

@@ -132,6 +132,36 @@ def test_a_batch_may_wait_for_more_events(tenant, deals, record_daemon, monkeypa
     assert len(request.run_config["ops"]["start"]["config"]["items"]) == 2
 
 
+def test_events_gather_while_a_run_of_the_workflow_waits_to_start(tenant, deals, record_daemon):
+    from automation.instance import get_instance
+    from automation.launcher import _remote_job_origin
+
+    workflow = publish(tenant, "Backlogged", {"trigger_type": "record_created"})
+    _records(tenant, deals, 2)
+    tick = record_daemon.evaluate()
+    [first] = tick.run_requests
+    # The daemon submitted that run, which waits for a slot (the tenant is at its limit).
+    instance = get_instance()
+    queued = instance.create_run_for_job(
+        job_for_version_id(workflow.current_version.pk),
+        run_config=first.run_config,
+        tags={**first.tags, "dagster/run_key": first.run_key},
+        status=dg.DagsterRunStatus.QUEUED,
+        remote_job_origin=_remote_job_origin(first.job_name),
+    )
+    record_daemon.cursor = tick.cursor
+    _records(tenant, deals, 3)
+    held = record_daemon.tick()
+    assert held.run_requests == []
+    assert "a run of this workflow is waiting to start" in held.skip_reason.skip_message
+    _records(tenant, deals, 2)
+    assert record_daemon.tick().run_requests == []
+    instance.delete_run(queued.run_id)  # (it started and ended)
+    [request] = record_daemon.tick().run_requests  # one fuller batch, not one run per tick
+    assert len(request.run_config["ops"]["start"]["config"]["items"]) == 5
+    assert TriggerDelivery.objects.filter(workflow=workflow, status="pending").count() == 0
+
+
 def test_rate_limit_defers_events_and_delivers_them_later(tenant, deals, record_daemon):
     workflow = publish(tenant, "Limited", PER_EVENT, max_executions_per_hour=2)
     _records(tenant, deals, 5)
