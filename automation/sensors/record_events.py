@@ -8,14 +8,7 @@ from typing import Any
 import dagster as dg
 from django.db.models import Q
 
-from .trigger_dispatch import (
-    MAX_EVENTS_PER_TICK,
-    Cursor,
-    Source,
-    evaluate,
-    target_jobs,
-    target_names,
-)
+from .trigger_dispatch import MAX_EVENTS_PER_TICK, Cursor, Source, trigger_sensor
 
 SENSOR_NAME = "crm_record_triggers"
 TRIGGER_TYPES = ["record_created", "record_updated", "field_changed", "record_deleted"]
@@ -77,20 +70,8 @@ RECORD_SOURCE = Source(
 
 def record_event_sensors(jobs=()) -> list[dg.SensorDefinition]:
     """The sensor, targeting the served jobs of workflows with this kind of trigger."""
-    targets = target_jobs(jobs, RECORD_SOURCE.trigger_types)
-    allowed = target_names(targets)
-
-    @dg.sensor(
-        name=SENSOR_NAME,
-        description="Starts workflows on record created/updated/deleted and field changes "
-        "(the CRM's record-event outbox, read past a cursor; run keys from event ids).",
-        jobs=targets,
-        default_status=dg.DefaultSensorStatus.RUNNING,
-        minimum_interval_seconds=1,  # every daemon loop (about every 5 s)
+    description = (
+        "Starts workflows on record created/updated/deleted and field changes "
+        "(the CRM's record-event outbox, read past a cursor; run keys from event ids)."
     )
-    def record_trigger_sensor(context: dg.SensorEvaluationContext):
-        return evaluate(
-            RECORD_SOURCE, context.cursor, context.repository_def, allowed, context.instance
-        )
-
-    return [record_trigger_sensor]
+    return [trigger_sensor(RECORD_SOURCE, SENSOR_NAME, description, jobs)]

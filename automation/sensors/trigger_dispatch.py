@@ -212,6 +212,25 @@ def evaluate(
     return dg.SensorResult(skip_reason=dg.SkipReason(why), cursor=new.dump())
 
 
+def trigger_sensor(source: Source, name: str, description: str, jobs) -> dg.SensorDefinition:
+    """A trigger sensor for `source`, targeting the served jobs of workflows with its kind of
+    trigger, evaluated on every daemon loop (about every 5 s)."""
+    targets = target_jobs(jobs, source.trigger_types)
+    allowed = target_names(targets)
+
+    @dg.sensor(
+        name=name,
+        description=description,
+        jobs=targets,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        minimum_interval_seconds=1,
+    )
+    def trigger_sensor_fn(context: dg.SensorEvaluationContext):
+        return evaluate(source, context.cursor, context.repository_def, allowed, context.instance)
+
+    return trigger_sensor_fn
+
+
 def _default_instance():
     from automation.instance import get_instance
 

@@ -7,14 +7,7 @@ from typing import Any
 import dagster as dg
 from django.db.models import Q
 
-from .trigger_dispatch import (
-    MAX_EVENTS_PER_TICK,
-    Cursor,
-    Source,
-    evaluate,
-    target_jobs,
-    target_names,
-)
+from .trigger_dispatch import MAX_EVENTS_PER_TICK, Cursor, Source, trigger_sensor
 
 SENSOR_NAME = "crm_webhook_triggers"
 
@@ -63,19 +56,5 @@ WEBHOOK_SOURCE = Source(
 
 def webhook_sensors(jobs=()) -> list[dg.SensorDefinition]:
     """The sensor, targeting the served jobs of workflows with this kind of trigger."""
-    targets = target_jobs(jobs, WEBHOOK_SOURCE.trigger_types)
-    allowed = target_names(targets)
-
-    @dg.sensor(
-        name=SENSOR_NAME,
-        description="Starts webhook-triggered workflows from the webhook events stored by the CRM.",
-        jobs=targets,
-        default_status=dg.DefaultSensorStatus.RUNNING,
-        minimum_interval_seconds=1,  # every daemon loop (about every 5 s)
-    )
-    def webhook_trigger_sensor(context: dg.SensorEvaluationContext):
-        return evaluate(
-            WEBHOOK_SOURCE, context.cursor, context.repository_def, allowed, context.instance
-        )
-
-    return [webhook_trigger_sensor]
+    description = "Starts webhook-triggered workflows from the webhook events stored by the CRM."
+    return [trigger_sensor(WEBHOOK_SOURCE, SENSOR_NAME, description, jobs)]
