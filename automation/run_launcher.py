@@ -17,6 +17,9 @@ code server). Its host and pid go in the run's `automation/run_worker` tag, so t
 - run monitoring (`check_run_worker_health`) sees a worker that died (killed, OOM) and fails
   its run, as Dagster does for its other launchers.
 
+A detached worker is reparented to the host's init process, which reaps it when it ends; in a
+container, run the daemon under an init (`docker run --init`, tini) rather than as PID 1.
+
 Configure it in dagster.yaml (the embedded default does, see deploy/dagster.yaml):
 
     run_launcher:

@@ -1,7 +1,9 @@
 """Keep CRM executions in step with Dagster runs: finish them when runs end, however they end.
 
 Run-status sensors react to run ends; a reconciler catches what they cannot see: runs whose
-worker died (the default launcher cannot notice) and executions whose sensor event was missed.
+worker died (Dagster's default launcher cannot notice; ForkserverRunLauncher's health check
+lets run monitoring fail them too, see automation/run_launcher.py) and executions whose sensor
+event was missed.
 """
 
 from __future__ import annotations
