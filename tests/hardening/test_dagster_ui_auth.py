@@ -50,6 +50,7 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
 from crm.tenants.models import Membership, Role
+from tests.servers import free_port, running
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "/ops/dagster"
@@ -79,12 +80,6 @@ load_from:
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def webserver() -> Iterator[str]:
     """The base URL (with the path prefix) of a real dagster-webserver on loopback."""
@@ -94,51 +89,18 @@ def webserver() -> Iterator[str]:
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     (folder / "defs.py").write_text(DEFS)
     (folder / "workspace.yaml").write_text(WORKSPACE)
-    port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(home)}
-    log = open(folder / "webserver.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dagster_webserver",
-            "-w",
-            "workspace.yaml",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "--path-prefix",
-            PREFIX,
-        ],  # fmt: skip
-        cwd=folder,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    port = free_port()
+    command = [
+        sys.executable, "-m", "dagster_webserver", "-w", "workspace.yaml",
+        "-h", "127.0.0.1", "-p", str(port), "--path-prefix", PREFIX,
+    ]  # fmt: skip
     base = f"http://127.0.0.1:{port}{PREFIX}"
-    deadline = time.monotonic() + START_TIMEOUT_S
-    try:
-        while True:
-            try:
-                if httpx.get(f"{base}/server_info", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail("dagster-webserver did not start:\n" + (folder / "webserver.log")
-                            .read_text()[-3000:])  # fmt: skip
-            time.sleep(0.5)
+    with running(
+        command, ready_url=f"{base}/server_info", cwd=folder,
+        env={**os.environ, "DAGSTER_HOME": str(home)}, timeout_s=START_TIMEOUT_S,
+        log=folder / "webserver.log",
+    ):  # fmt: skip
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
-        log.close()
 
 
 @pytest.fixture
@@ -402,7 +364,7 @@ def test_locations_are_relative_and_refusals_never_reach_the_webserver(
 
 
 def test_an_unreachable_webserver_is_a_502(settings, platform_operator) -> None:
-    settings.DAGSTER_WEBSERVER_URL = f"http://127.0.0.1:{_free_port()}{PREFIX}"
+    settings.DAGSTER_WEBSERVER_URL = f"http://127.0.0.1:{free_port()}{PREFIX}"
     response = graphql(client_for(platform_operator), "{ version }")
     assert response.status_code == 502
     assert b"not reachable" in read(response)
@@ -521,7 +483,7 @@ def _nginx_site(conf: str, listen: int, crm: int, dagster: int) -> str:
 def nginx(live_server, webserver, tmp_path) -> Iterator[str]:
     """nginx with the shipped config in front of a live CRM and the real webserver."""
     assert NGINX is not None
-    port = _free_port()
+    port = free_port()
     crm_port = int(live_server.url.rsplit(":", 1)[1])
     dagster_port = int(urlsplit(webserver).port)
     site = _nginx_site(

@@ -13,10 +13,7 @@ the waits are generous upper bounds for a loaded machine.
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,6 +23,7 @@ import pytest
 
 from crm.triggers.models import WebhookEvent
 from crm.triggers.services import webhook_endpoint_create
+from tests.servers import crm_server
 from tests.triggers.conftest import publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,50 +33,12 @@ SLOW_SENDERS = 12  # none of them may hold one
 GENEROUS_S = 180.0  # upper bound for anything to happen on a loaded machine
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
     """bin/crm-server as the embedded default starts it, on the test database."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "crm.settings.test",
-        "CRM_PYTHON": sys.executable,
-        "CRM_HOST": "127.0.0.1",
-        "CRM_PORT": str(port),
-        "CRM_WORKERS": str(SERVER_WORKERS),
-        "CRM_THREADS": str(SERVER_THREADS),
-    }
-    process = subprocess.Popen(
-        [str(ROOT / "bin" / "crm-server")],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + GENEROUS_S
-    while True:
-        assert process.poll() is None, "bin/crm-server exited"
-        try:
-            if httpx.get(f"{base}/health", timeout=5).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, "bin/crm-server did not answer"
-        time.sleep(0.2)
-    yield port, base
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    settings = {"CRM_WORKERS": str(SERVER_WORKERS), "CRM_THREADS": str(SERVER_THREADS)}
+    with crm_server(**settings) as (_process, port, base):
+        yield port, base
 
 
 @pytest.fixture

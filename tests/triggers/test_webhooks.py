@@ -8,9 +8,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +21,7 @@ from crm.triggers.models import WebhookEvent
 from crm.triggers.services import webhook_endpoint_create, webhook_endpoint_rotate
 from crm.workflows.models import Task
 from crm.workflows.services import workflow_set_status
+from tests.servers import crm_server
 
 from .conftest import executions_of, publish
 
@@ -191,37 +189,8 @@ def test_only_get_is_refused(hook):
 def server(settings):
     """The CRM as a real server process on the test database: bin/crm-server, the server of
     the embedded default."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "crm.settings.test",
-        "CRM_PYTHON": sys.executable,
-        "CRM_HOST": "127.0.0.1",
-        "CRM_PORT": str(port),
-    }
-    process = subprocess.Popen(
-        [str(ROOT / "bin" / "crm-server")],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    yield process, base
-    if process.poll() is None:
-        process.kill()
-        process.wait()
+    with crm_server() as (process, _port, base):
+        yield process, base
 
 
 def test_the_event_is_stored_before_the_202_even_if_the_server_dies_right_after(
