@@ -3,9 +3,11 @@ record-event sensor in the Dagster daemon (`dagster dev`, queued runs), one acti
 (field_changed trigger -> condition -> record update). Counts every event's execution.
 
 Usage: .venv/bin/python bench/record_triggers.py [--events 10000] [--per-event-events 40]
+       [--single-changes 30]
 Figures: events, wall_s (first commit -> last execution finished), events_per_s,
 p50/p95_latency_s (commit -> execution started), lost, duplicated; the same under `per_event`
-(batch policy mode per_event). Until the jobs take {"items": [...]} (compile.SUPPORTS_ITEMS),
+(batch policy mode per_event), and under `single_changes` for changes made one at a time,
+1.7 s apart (a user's pace). Until the jobs take {"items": [...]} (compile.SUPPORTS_ITEMS),
 the batch mode also runs one event per run, and --events is capped (see `items_supported`).
 """
 
@@ -97,6 +99,14 @@ async def _update_all(base: str, key: str, record_ids: list[int], label: str) ->
     await asyncio.gather(*(writer() for _ in range(WRITERS)))
 
 
+def _update_spaced(base: str, key: str, record_ids: list[int], label: str, gap_s: float) -> None:
+    """One change at a time, `gap_s` apart: a CRM user's pace, not a flood."""
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}) as client:
+        for record_id in record_ids:
+            client.patch(f"/api/records/{record_id}", json={"data": {"stage": label}})
+            time.sleep(gap_s)
+
+
 def _measure(workflow, record_ids: list[int], timeout_s: float) -> dict:
     """Every event's fate: its record's `score` (set by the workflow) and its batch's run."""
     from dagster import DagsterInstance, RunsFilter
@@ -156,7 +166,7 @@ def _measure(workflow, record_ids: list[int], timeout_s: float) -> dict:
     }
 
 
-def _scenario(env, base, key, tenant, mode: str, count: int) -> dict:
+def _scenario(env, base, key, tenant, mode: str, count: int, gap_s: float = 0.0) -> dict:
     from crm.records.models import Pipeline
     from crm.records.services import record_create
     from crm.workflows.services import workflow_create, workflow_publish, workflow_set_status
@@ -168,14 +178,17 @@ def _scenario(env, base, key, tenant, mode: str, count: int) -> dict:
     ]
     workflow = workflow_create(
         tenant=tenant,
-        name=f"Stage watcher {mode}",
+        name=f"Stage watcher {mode}{' spaced' if gap_s else ''}",
         definition=_definition(mode),
         max_executions_per_hour=1_000_000,  # throughput, not the rate limit, is measured
     )
     workflow_publish(workflow=workflow)
     env.reload()
     time.sleep(15)  # the daemon sees the new job (code location reload), then its sensor ticks
-    asyncio.run(_update_all(base, key, records, f"stage-{mode}"))
+    if gap_s:
+        _update_spaced(base, key, records, f"stage-{mode}", gap_s)
+    else:
+        asyncio.run(_update_all(base, key, records, f"stage-{mode}"))
     figures = _measure(workflow, records, timeout_s=max(600, count * 3))
     workflow_set_status(workflow=workflow, status="paused")
     return figures
@@ -219,6 +232,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--per-event-events", type=int, default=40)
+    parser.add_argument("--single-changes", type=int, default=30)
     args = parser.parse_args()
     from automation.sensors.trigger_dispatch import items_supported
 
@@ -232,6 +246,11 @@ def main() -> None:
         batch_events = args.events if supported else min(args.events, args.per_event_events)
         figures = _scenario(env, base, key, tenant, "batch", batch_events)
         figures["per_event"] = _scenario(env, base, key, tenant, "per_event", args.per_event_events)
+        # A user's pace: one change every 1.7 s (not a multiple of the 5 s sensor loop, so the
+        # changes land at every point of it), each to its own record.
+        figures["single_changes"] = _scenario(
+            env, base, key, tenant, "batch", args.single_changes, gap_s=1.7
+        )
         figures["items_supported"] = supported
         figures["note"] = (
             "batch mode delivers up to 1000 events per run as items"
