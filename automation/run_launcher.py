@@ -172,19 +172,30 @@ class ForkserverRunLauncher(RunLauncher, ConfigurableClass):
         )
 
     def terminate(self, run_id: str) -> bool:
+        """Interrupt the run's worker (the run ends Canceled). A run still launching is marked
+        canceling, which its worker honours when it starts; one whose worker is gone is marked
+        canceled; a worker on another host cannot be reached from here."""
         run = self._instance.get_run_by_id(run_id)
         if run is None or run.is_finished:
             return False
-        self._instance.report_run_canceling(run)
         worker = _worker(run)
-        if worker is None or worker[0] != socket.gethostname() or not _alive(*worker[1:]):
+        if worker is not None and worker[0] != socket.gethostname():
             self._instance.report_engine_event(
-                "Could not interrupt the run worker: no live process on this host.",
+                f"Could not interrupt the run worker: it runs on {worker[0]}.",
                 run,
                 cls=self.__class__,
             )
             return False
-        os.kill(worker[1], signal.SIGINT)
+        alive = worker is not None and _alive(*worker[1:])
+        run = self._instance.get_run_by_id(run_id)  # it may have ended meanwhile
+        if run is None or run.is_finished:
+            return False
+        if worker is not None and not alive:
+            self._instance.report_run_canceled(run, "The run worker process is gone.")
+            return True
+        self._instance.report_run_canceling(run)
+        if worker is not None:
+            os.kill(worker[1], signal.SIGINT)
         return True
 
     @property

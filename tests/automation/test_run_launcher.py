@@ -105,7 +105,7 @@ def test_a_queued_run_runs_in_a_forked_worker_and_finishes(embedded_instance, te
 
 
 def test_terminate_cancels_the_run_and_stops_its_worker(embedded_instance, tenant) -> None:
-    execution = run_now(workflow=_workflow(tenant, "Sleeper", 120))
+    execution = run_now(workflow=_workflow(tenant, "Sleeper", 50))  # sleeps in its step
     run = _dequeue_until(embedded_instance, execution.dagster_run_id, {DagsterRunStatus.STARTED})
     pid = _worker_pid(run)
     assert embedded_instance.run_launcher.check_run_worker_health(run).status == (
@@ -121,8 +121,19 @@ def test_terminate_cancels_the_run_and_stops_its_worker(embedded_instance, tenan
     assert embedded_instance.run_launcher.terminate(run.run_id) is False  # already finished
 
 
+def test_a_run_that_has_not_started_yet_is_canceled(embedded_instance, tenant) -> None:
+    execution = run_now(workflow=_workflow(tenant, "Never", 0))
+    run = embedded_instance.get_run_by_id(execution.dagster_run_id)
+    assert run.status == DagsterRunStatus.QUEUED
+    assert embedded_instance.run_launcher.terminate(run.run_id) is True  # no worker yet
+    assert embedded_instance.get_run_by_id(run.run_id).status in {
+        DagsterRunStatus.CANCELING,
+        DagsterRunStatus.CANCELED,
+    }
+
+
 def test_a_killed_worker_is_reported_failed(embedded_instance, tenant) -> None:
-    execution = run_now(workflow=_workflow(tenant, "Doomed", 120))
+    execution = run_now(workflow=_workflow(tenant, "Doomed", 50))
     run = _dequeue_until(embedded_instance, execution.dagster_run_id, {DagsterRunStatus.STARTED})
     os.kill(_worker_pid(run), signal.SIGKILL)
     deadline = time.monotonic() + 15
@@ -132,4 +143,6 @@ def test_a_killed_worker_is_reported_failed(embedded_instance, tenant) -> None:
         health = embedded_instance.run_launcher.check_run_worker_health(run)
     assert health.status == WorkerStatus.FAILED
     assert str(_worker_pid(run)) in health.msg
-    embedded_instance.report_run_failed(run)  # what run monitoring does with that answer
+    # terminating it now marks it canceled: nothing runs it any more
+    assert embedded_instance.run_launcher.terminate(run.run_id) is True
+    assert embedded_instance.get_run_by_id(run.run_id).status == DagsterRunStatus.CANCELED
