@@ -37,6 +37,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Self
 
 import psutil
+from dagster import DagsterRunStatus
 from dagster._core.launcher import (
     CheckRunHealthResult,
     LaunchRunContext,
@@ -172,9 +173,9 @@ class ForkserverRunLauncher(RunLauncher, ConfigurableClass):
         )
 
     def terminate(self, run_id: str) -> bool:
-        """Interrupt the run's worker (the run ends Canceled). A run still launching is marked
-        canceling, which its worker honours when it starts; one whose worker is gone is marked
-        canceled; a worker on another host cannot be reached from here."""
+        """Interrupt the run's worker (the run ends Canceled). A run not launched yet, or whose
+        worker is gone, is marked canceled; one being launched is marked canceling, which its
+        worker honours when it starts; a worker on another host cannot be reached from here."""
         run = self._instance.get_run_by_id(run_id)
         if run is None or run.is_finished:
             return False
@@ -192,6 +193,9 @@ class ForkserverRunLauncher(RunLauncher, ConfigurableClass):
             return False
         if worker is not None and not alive:
             self._instance.report_run_canceled(run, "The run worker process is gone.")
+            return True
+        if worker is None and run.status in (DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED):
+            self._instance.report_run_canceled(run, "Canceled before it was launched.")
             return True
         self._instance.report_run_canceling(run)
         if worker is not None:

@@ -126,10 +126,9 @@ def test_a_run_that_has_not_started_yet_is_canceled(embedded_instance, tenant) -
     run = embedded_instance.get_run_by_id(execution.dagster_run_id)
     assert run.status == DagsterRunStatus.QUEUED
     assert embedded_instance.run_launcher.terminate(run.run_id) is True  # no worker yet
-    assert embedded_instance.get_run_by_id(run.run_id).status in {
-        DagsterRunStatus.CANCELING,
-        DagsterRunStatus.CANCELED,
-    }
+    assert embedded_instance.get_run_by_id(run.run_id).status == DagsterRunStatus.CANCELED
+    run = _dequeue_until(embedded_instance, run.run_id, FINISHED, timeout_s=5)
+    assert WORKER_TAG not in run.tags  # the queue never launched it
 
 
 def test_a_killed_worker_is_reported_failed(embedded_instance, tenant) -> None:
