@@ -10,7 +10,8 @@ modules once (`preload_modules`). A run then starts in ~0.3 s.
 
 Each run worker is detached: the forked child forks the worker and exits, so the worker is not
 a child of the daemon (a daemon restart neither waits for nor kills running runs, as with the
-code server). Its host and pid go in the run's `automation/run_worker` tag, so that:
+code server). Its host, pid and start time go in the run's `automation/run_worker` tag
+(JSON), so that:
 - `terminate` (from the daemon, the webserver or any process on that host) marks the run
   canceling and interrupts the worker (SIGINT: Dagster's own interrupt handling ends the run
   CANCELED);
@@ -29,6 +30,7 @@ Configure it in dagster.yaml (the embedded default does, see deploy/dagster.yaml
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import signal
@@ -36,7 +38,6 @@ import socket
 from collections.abc import Mapping, Sequence
 from typing import Any, Self
 
-import psutil
 from dagster import DagsterRunStatus
 from dagster._core.launcher import (
     CheckRunHealthResult,
@@ -45,6 +46,8 @@ from dagster._core.launcher import (
     WorkerStatus,
 )
 from dagster._serdes import ConfigurableClass, ConfigurableClassData
+
+from automation.worker import process_identity, worker_is_dead
 
 WORKER_TAG = "automation/run_worker"
 DEFAULT_PRELOAD = ("automation.run_worker_preload",)
@@ -83,24 +86,12 @@ def _detach(run_id: str, instance_ref: Any, environ: dict[str, str], reply: Any)
         os._exit(code)
 
 
-def _worker(run) -> tuple[str, int, float] | None:
-    """(host, pid, process start time) of the run's worker, from its tag."""
+def _worker(run) -> dict[str, Any] | None:
+    """The identity (host, pid, start time) of the run's worker, from its tag."""
     try:
-        host, pid, started = run.tags[WORKER_TAG].rsplit(":", 2)
-        return host, int(pid), float(started)
+        return json.loads(run.tags[WORKER_TAG])
     except (KeyError, ValueError):
         return None
-
-
-def _alive(pid: int, started: float) -> bool:
-    """The process is running and is the one that was started then (pids are reused)."""
-    try:
-        process = psutil.Process(pid)
-        return (
-            process.status() != psutil.STATUS_ZOMBIE and abs(process.create_time() - started) < 1.0
-        )
-    except psutil.NoSuchProcess:
-        return False
 
 
 class ForkserverRunLauncher(RunLauncher, ConfigurableClass):
@@ -164,13 +155,7 @@ class ForkserverRunLauncher(RunLauncher, ConfigurableClass):
         finally:
             receive.close()
             starter.join(START_TIMEOUT_S)
-        try:
-            started = psutil.Process(pid).create_time()
-        except psutil.NoSuchProcess:  # it ended already; health checks will say so
-            started = 0.0
-        self._instance.add_run_tags(
-            run.run_id, {WORKER_TAG: f"{socket.gethostname()}:{pid}:{started}"}
-        )
+        self._instance.add_run_tags(run.run_id, {WORKER_TAG: json.dumps(process_identity(pid))})
 
     def terminate(self, run_id: str) -> bool:
         """Interrupt the run's worker (the run ends Canceled). A run not launched yet, or whose
@@ -180,14 +165,14 @@ class ForkserverRunLauncher(RunLauncher, ConfigurableClass):
         if run is None or run.is_finished:
             return False
         worker = _worker(run)
-        if worker is not None and worker[0] != socket.gethostname():
+        if worker is not None and worker.get("host") != socket.gethostname():
             self._instance.report_engine_event(
-                f"Could not interrupt the run worker: it runs on {worker[0]}.",
+                f"Could not interrupt the run worker: it runs on {worker.get('host')}.",
                 run,
                 cls=self.__class__,
             )
             return False
-        alive = worker is not None and _alive(*worker[1:])
+        alive = worker is not None and not worker_is_dead(worker)
         run = self._instance.get_run_by_id(run_id)  # it may have ended meanwhile
         if run is None or run.is_finished:
             return False
@@ -199,7 +184,7 @@ class ForkserverRunLauncher(RunLauncher, ConfigurableClass):
             return True
         self._instance.report_run_canceling(run)
         if worker is not None:
-            os.kill(worker[1], signal.SIGINT)
+            os.kill(int(worker["pid"]), signal.SIGINT)
         return True
 
     @property
@@ -210,9 +195,12 @@ class ForkserverRunLauncher(RunLauncher, ConfigurableClass):
         worker = _worker(run)
         if worker is None:
             return CheckRunHealthResult(WorkerStatus.UNKNOWN, "no run worker recorded yet")
-        host, pid, started = worker
-        if host != socket.gethostname():
-            return CheckRunHealthResult(WorkerStatus.UNKNOWN, f"the run worker is on {host}")
-        if _alive(pid, started):
-            return CheckRunHealthResult(WorkerStatus.RUNNING)
-        return CheckRunHealthResult(WorkerStatus.FAILED, f"run worker process {pid} is gone")
+        if worker.get("host") != socket.gethostname():
+            return CheckRunHealthResult(
+                WorkerStatus.UNKNOWN, f"the run worker is on {worker.get('host')}"
+            )
+        if worker_is_dead(worker):
+            return CheckRunHealthResult(
+                WorkerStatus.FAILED, f"run worker process {worker.get('pid')} is gone"
+            )
+        return CheckRunHealthResult(WorkerStatus.RUNNING)

@@ -17,12 +17,16 @@ def current_worker() -> dict[str, Any] | None:
     would make a healthy run look dead once that process ends or crashes."""
     if os.environ.get("AUTOMATION_EXECUTOR", "in_process") != "in_process":
         return None
-    pid = os.getpid()
-    return {
-        "host": socket.gethostname(),
-        "pid": pid,
-        "started": psutil.Process(pid).create_time(),
-    }
+    return process_identity(os.getpid())
+
+
+def process_identity(pid: int) -> dict[str, Any]:
+    """Host, pid and start time of a process of this host (start time 0 if it has ended)."""
+    try:
+        started = psutil.Process(pid).create_time()
+    except psutil.NoSuchProcess:
+        started = 0.0
+    return {"host": socket.gethostname(), "pid": pid, "started": started}
 
 
 def worker_is_dead(worker: dict[str, Any] | None) -> bool:

@@ -5,6 +5,7 @@ instance, and a worker that dies is reported by the health check run monitoring 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -83,7 +84,7 @@ def _wait_for(instance, run_id: str, statuses: set, timeout_s: float = 60):
 
 
 def _worker_pid(run) -> int:
-    return int(run.tags[WORKER_TAG].rsplit(":", 2)[1])
+    return json.loads(run.tags[WORKER_TAG])["pid"]
 
 
 def test_the_embedded_default_uses_it(embedded_instance) -> None:
