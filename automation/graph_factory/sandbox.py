@@ -183,7 +183,11 @@ class ExpressionSandbox(ImmutableSandboxedEnvironment):
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         limits.tick()
         owner = getattr(__obj, "__self__", None)
-        if isinstance(owner, str | bytes) and isinstance(__obj, types.BuiltinMethodType):
+        # Methods of str and bytes, and of their subclasses: Markup (from `tojson`) overrides
+        # join, center, replace... in Python, and must be checked the same way.
+        if isinstance(owner, str | bytes) and isinstance(
+            __obj, types.BuiltinMethodType | types.MethodType
+        ):
             args = _check_str_method(owner, __obj.__name__, args, kwargs)
         elif isinstance(owner, int) and getattr(__obj, "__name__", "") == "to_bytes":
             length = args[0] if args else kwargs.get("length", 1)
