@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 import dagster as dg
 import httpx
 from pydantic import Field
 
 from automation.nodes.base import NodeError, TenantRef
 
-from .ai_loop import ClientPool, LoopTenantState, UsageRow, loop_state
+from .ai_loop import ClientPool, LoopTenantState, UsageRow, loop_state, transport_failure
 from .ai_retry import Retryable, backoff_s, redact, retry_after_s, short_reason
 from .tenancy import load_tenant
 
@@ -188,10 +189,13 @@ class TenantAIClient:
         try:
             async with asyncio.timeout(timeout):
                 response = await client.post(url, json=payload, headers=headers, timeout_s=timeout)
-        except (TimeoutError, httpx.TimeoutException):
+        except TimeoutError:
             return Retryable(f"no answer within {timeout:g}s", "ai_timeout")
-        except httpx.TransportError as exc:
-            return Retryable(f"connection failed ({type(exc).__name__})", "ai_unavailable")
+        except (httpx.TransportError, aiohttp.ClientError) as exc:
+            if transport_failure(exc) == "timeout":
+                return Retryable(f"no answer within {timeout:g}s", "ai_timeout")
+            cause = exc.__cause__ or exc
+            return Retryable(f"connection failed ({type(cause).__name__})", "ai_unavailable")
         if response.status_code == 429 or response.status_code >= 500:
             return Retryable(
                 short_reason(response, self.settings.api_key),

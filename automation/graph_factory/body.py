@@ -13,6 +13,7 @@ from typing import Any
 
 from automation.nodes.loops import DONE_HANDLE, FOR_EACH, ITEM_HANDLE, ForEachConfig
 
+from .gc_freeze import long_lived_frozen
 from .graph import GraphNode, WorkflowGraph
 from .item_exec import ItemEnv, run_node_items
 from .items import CHUNK_MARK, collected, item_state, new_item
@@ -109,4 +110,5 @@ class BodyRunner:
 
     def run(self, env: ItemEnv, nodes: list[GraphNode], chunk: dict) -> None:
         """Run `nodes` over the chunk in a fresh event loop (a Dagster step's)."""
-        asyncio.run(self.run_nodes(env, nodes, chunk))
+        with long_lived_frozen():
+            asyncio.run(self.run_nodes(env, nodes, chunk))

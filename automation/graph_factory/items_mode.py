@@ -15,6 +15,7 @@ from typing import Any
 
 from dagster import Output
 
+from .gc_freeze import long_lived_frozen
 from .graph import GraphNode
 from .item_exec import ITEM_LOG, ItemEnv, log_rows, run_node_items
 from .items import events_chunk, merge_chunks, split_by_handle
@@ -62,7 +63,8 @@ def run_items_step(
                   log=ITEM_LOG)
     entries = [entry for entry in chunk["items"] if not entry["failed"]]
     if entries:
-        asyncio.run(run_node_items(env, node, chunk, entries))
+        with long_lived_frozen():
+            asyncio.run(run_node_items(env, node, chunk, entries))
     executions.items_logged(execution_id=chunk["execution_id"], rows=log_rows(env))
     counts = item_counts(chunk)
     if counts["failed"]:

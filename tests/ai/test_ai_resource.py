@@ -18,6 +18,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from automation.nodes.base import NodeError
@@ -25,6 +26,7 @@ from crm.ai.models import AIUsage
 from crm.ai.selectors import ai_usage_totals
 from crm.ai.services import ai_allowed_models_set
 from crm.tenants.services import ai_settings_set
+from tests.servers import free_port
 
 from .conftest import API_KEY, ai_client
 
@@ -64,6 +66,18 @@ def test_hang_past_timeout_is_retried_then_transient(ai_tenant, model_server) ->
     assert (failed.value.error_type, failed.value.transient) == ("ai_timeout", True)
     assert "after 2 attempt(s)" in str(failed.value)
     assert model_server.stats()["requests"] == 2
+
+
+def test_refused_connection_is_retried_then_transient_not_a_timeout(ai_tenant) -> None:
+    """Nothing listens at the base URL: each attempt fails at once as a broken connection
+    (the transport must not report it as a timeout)."""
+    ai_settings_set(tenant=ai_tenant, base_url=f"http://127.0.0.1:{free_port()}/v1")
+    started = time.monotonic()
+    with pytest.raises(NodeError) as failed:
+        chat(ai_client(ai_tenant, max_attempts=3))
+    assert (failed.value.error_type, failed.value.transient) == ("ai_unavailable", True)
+    assert "after 3 attempt(s): connection failed" in str(failed.value)
+    assert time.monotonic() - started < 4  # not three 5 s timeouts
 
 
 def test_persistent_5xx_is_transient_after_all_attempts(ai_tenant, model_server) -> None:
@@ -182,6 +196,31 @@ def test_usage_rows_per_tenant_workflow_execution_node(
         r.total_tokens for r in rows[:2]
     )
     assert AIUsage.objects.filter(tenant=other_tenant, execution_id="ex-9").count() == 1
+
+
+def test_usage_is_written_while_a_long_step_runs_and_in_full_at_its_end(
+    ai_tenant, model_server
+) -> None:
+    """Rows are written in batches (not one write per call): some while the calls go on,
+    the rest when the step's event loop ends; none is lost or written twice."""
+    ai_settings_set(tenant=ai_tenant, max_concurrent_requests=4)
+    model_server.control(latency=0.05)
+    client = ai_client(ai_tenant)
+    mine = AIUsage.objects.filter(tenant=ai_tenant, execution_id="ex-long")
+
+    async def step() -> int:  # 40 calls, 4 at a time, 50 ms each: about 0.5 s
+        await asyncio.gather(
+            *[client.chat(HELLO, execution_id="ex-long", node_id="n") for _ in range(40)]
+        )
+        return await sync_to_async(mine.count)()
+
+    written_while_running = asyncio.run(step())
+    assert written_while_running > 0
+    assert mine.count() == 40
+    stats = model_server.stats()
+    assert sum(row.total_tokens for row in mine) == (
+        stats["prompt_tokens"] + stats["completion_tokens"]
+    )
 
 
 def test_key_never_logged_or_returned(ai_tenant, model_server, caplog) -> None:

@@ -1,0 +1,26 @@
+"""Keep Python's cyclic garbage collector off the objects a step already holds while it runs
+many items.
+
+A run worker holds Dagster, Django, the code location and the step's chunk: hundreds of
+thousands of long-lived objects. Every full collection scans them all (about 0.1 s here), and
+the allocations of 10,000 items trigger dozens of full collections: about 2 s of a 10,000-item
+batch went to them. `gc.freeze()` moves what exists now out of the collector's reach until
+`gc.unfreeze()` (the standard library's tool for this, also used before fork in pre-fork
+servers); objects the items create are collected as usual.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def long_lived_frozen() -> Iterator[None]:
+    """Objects alive on entry are not scanned by the collector until exit."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
