@@ -7,7 +7,9 @@ databases keep the ORM's bulk methods (one round trip per batch).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Collection, Sequence
+from typing import Any
 
 from django.db import connections, router
 from django.db.models import Model
@@ -40,6 +42,50 @@ def insert_many(objects: Sequence[Model]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def insert_values(
+    model: type[Model], rows: Sequence[dict[str, Any]], *, json_text: Collection[str] = ()
+) -> None:
+    """Insert rows given as {field attname: value} (missing fields take their defaults),
+    where the fields named in `json_text` hold JSON already serialised (or None). On SQLite
+    no model instance is built and no JSON is serialised twice: a third of the cost of
+    `insert_many` for rows of small JSON documents (per-item execution logs)."""
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    meta = model._meta
+    if connection.vendor != "sqlite":
+        insert_many([
+            model(**{
+                name: json.loads(value) if name in json_text and value is not None else value
+                for name, value in row.items()
+            })
+            for row in rows
+        ])
+        return
+    quote = connection.ops.quote_name
+    fields = [
+        field for field in meta.local_concrete_fields
+        if not (field.primary_key and getattr(field, "db_returning", False))
+    ]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    values = []
+    for row in rows:
+        prepared = []
+        for field in fields:
+            name = field.attname
+            if name in json_text:
+                prepared.append(row.get(name))
+                continue
+            value = row[name] if name in row else field.get_default()
+            prepared.append(field.get_db_prep_save(value, connection))
+        values.append(tuple(prepared))
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, values)
 
 
 def update_many(objects: Sequence[Model], field_names: Sequence[str]) -> None:

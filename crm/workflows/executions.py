@@ -28,12 +28,21 @@ TERMINAL_STATUSES = frozenset(
 
 def capped_json(value: Any, cap: int = OUTPUT_CAP_BYTES) -> Any:
     """`value` as stored JSON; over `cap` bytes it becomes {"_truncated", "preview", "size"}."""
+    return json.loads(capped_json_text(value, cap))
+
+
+def capped_json_text(value: Any, cap: int = OUTPUT_CAP_BYTES) -> str:
+    """The JSON text of `capped_json(value, cap)`."""
     text = json.dumps(value, default=str, ensure_ascii=False)
+    if len(text) <= cap // 4:  # at most 4 bytes a character: fits without encoding
+        return text
     encoded = text.encode()
     if len(encoded) <= cap:
-        return json.loads(text)
+        return text
     preview = encoded[:cap].decode(errors="ignore")
-    return {"_truncated": True, "preview": preview, "size": len(encoded)}
+    return json.dumps(
+        {"_truncated": True, "preview": preview, "size": len(encoded)}, ensure_ascii=False
+    )
 
 
 def _check_status(status: str, choices: type) -> str:

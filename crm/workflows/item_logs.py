@@ -9,10 +9,12 @@ from uuid import UUID
 from django.db import transaction
 from django.db.models import Max
 
-from crm.db_bulk import insert_many
+from crm.db_bulk import insert_values
 
-from .executions import capped_json
+from .executions import capped_json_text
 from .models import NodeStatus, WorkflowExecutionLog
+
+JSON_FIELDS = frozenset({"input_data", "output_data", "error_details", "execution_details"})
 
 
 def _when(seconds: float) -> datetime:
@@ -49,24 +51,22 @@ def node_item_logs_create(*, execution_id: UUID | str, rows: list[dict[str, Any]
         if status not in NodeStatus.values:
             raise ValueError(f"unknown status {status!r}")
         started, ended = row["started"], row["ended"]
-        logs.append(
-            WorkflowExecutionLog(
-                execution_id=execution_id,
-                node_id=row["node_id"],
-                node_type=row["node_type"],
-                node_name=row["node_name"],
-                attempt=row["attempt"] + last.get((row["node_id"], row["item_index"]), 0),
-                item_index=row["item_index"],
-                status=status,
-                started_at=_when(started),
-                completed_at=_when(ended),
-                duration_ms=max(0, int((ended - started) * 1000)),
-                input_data=capped_json(row["input"]),
-                output_data=None if row["output"] is None else capped_json(row["output"]),
-                output_handle=row["handle"] or "",
-                error_details=None if row["error"] is None else capped_json(row["error"]),
-                execution_details=capped_json(row.get("details") or {}),
-            )
-        )
-    insert_many(logs)
+        logs.append({
+            "execution_id": execution_id,
+            "node_id": row["node_id"],
+            "node_type": row["node_type"],
+            "node_name": row["node_name"],
+            "attempt": row["attempt"] + last.get((row["node_id"], row["item_index"]), 0),
+            "item_index": row["item_index"],
+            "status": status,
+            "started_at": _when(started),
+            "completed_at": _when(ended),
+            "duration_ms": max(0, int((ended - started) * 1000)),
+            "input_data": capped_json_text(row["input"]),
+            "output_data": None if row["output"] is None else capped_json_text(row["output"]),
+            "output_handle": row["handle"] or "",
+            "error_details": None if row["error"] is None else capped_json_text(row["error"]),
+            "execution_details": capped_json_text(row.get("details") or {}),
+        })
+    insert_values(WorkflowExecutionLog, logs, json_text=JSON_FIELDS)
     return len(logs)

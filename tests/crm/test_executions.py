@@ -152,3 +152,47 @@ def test_task_for_a_member_or_a_role(execution, tenant, other_tenant, make_user)
         task_create(
             tenant=other_tenant, title="X", assigned_role="viewer", execution_id=execution.pk
         )
+
+
+@pytest.mark.django_db
+def test_item_logs_store_values_as_given_capped_and_continue_attempts(execution):
+    """Per-item logs (written in bulk without model instances on SQLite) read back like any
+    node log: JSON values as given (non-ASCII included), None kept, large outputs capped,
+    and a re-executed item's attempts continuing the earlier count."""
+    from crm.workflows.item_logs import node_item_logs_create
+
+    big = {"rows": ["x" * 1000 for _ in range(100)]}
+
+    def row(index, attempt, status, output, error=None):
+        return {
+            "node_id": "check", "node_type": "condition", "node_name": "Big deal?",
+            "item_index": index, "attempt": attempt, "status": status,
+            "started": 1_700_000_000.0, "ended": 1_700_000_000.25,
+            "input": {"name": "Zoë ✓"}, "output": output, "handle": "true" if output else "",
+            "error": error, "details": {"item": str(index)},
+        }
+
+    assert node_item_logs_create(execution_id=execution.pk, rows=[
+        row(0, 1, "success", {"label": "héllo", "n": 1.5}),
+        row(1, 1, "failed", None, {"message": "boom"}),
+        row(2, 1, "success", big),
+    ]) == 3
+    node_item_logs_create(execution_id=execution.pk, rows=[row(1, 1, "success", {"ok": True})])
+    logs = {
+        (entry.item_index, entry.attempt): entry
+        for entry in execution_logs(execution_id=execution.pk)
+    }
+    assert sorted(logs) == [(0, 1), (1, 1), (1, 2), (2, 1)]
+    first = logs[(0, 1)]
+    assert (first.input_data, first.output_data, first.output_handle) == (
+        {"name": "Zoë ✓"}, {"label": "héllo", "n": 1.5}, "true"
+    )
+    assert first.duration_ms == 250 and first.execution_details == {"item": "0"}
+    assert first.completed_at.timestamp() == 1_700_000_000.25
+    failed = logs[(1, 1)]
+    assert (failed.status, failed.output_data, failed.error_details) == (
+        "failed", None, {"message": "boom"}
+    )
+    assert logs[(1, 2)].output_data == {"ok": True}
+    capped = logs[(2, 1)].output_data
+    assert capped["_truncated"] is True and capped["size"] == len(json.dumps(big).encode())
