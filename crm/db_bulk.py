@@ -17,6 +17,20 @@ from django.db.models import Model
 BATCH = 500
 
 
+def _insert_statement(model: type[Model], connection: Any) -> tuple[list[Any], str]:
+    """The fields an INSERT sets (all but a database-generated key) and its SQL."""
+    meta, quote = model._meta, connection.ops.quote_name
+    fields = [
+        field for field in meta.local_concrete_fields
+        if not (field.primary_key and getattr(field, "db_returning", False))
+    ]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    return fields, sql
+
+
 def insert_many(objects: Sequence[Model]) -> None:
     """`bulk_create(objects)` without setting their primary keys (field defaults and
     pre_save hooks, e.g. auto_now_add, apply as there)."""
@@ -27,15 +41,7 @@ def insert_many(objects: Sequence[Model]) -> None:
     if connection.vendor != "sqlite":
         model._default_manager.bulk_create(objects, batch_size=BATCH)
         return
-    meta, quote = model._meta, connection.ops.quote_name
-    fields = [
-        field for field in meta.local_concrete_fields
-        if not (field.primary_key and getattr(field, "db_returning", False))
-    ]
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
+    fields, sql = _insert_statement(model, connection)
     rows = [
         tuple(field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields)
         for obj in objects
@@ -47,14 +53,13 @@ def insert_many(objects: Sequence[Model]) -> None:
 def insert_values(
     model: type[Model], rows: Sequence[dict[str, Any]], *, json_text: Collection[str] = ()
 ) -> None:
-    """Insert rows given as {field attname: value} (missing fields take their defaults),
-    where the fields named in `json_text` hold JSON already serialised (or None). On SQLite
+    """Insert rows given as {field attname: value} (missing fields take their defaults; no
+    pre_save hook runs, so auto_now fields must be given), where the fields named in `json_text` hold JSON already serialised (or None). On SQLite
     no model instance is built and no JSON is serialised twice: a third of the cost of
     `insert_many` for rows of small JSON documents (per-item execution logs)."""
     if not rows:
         return
     connection = connections[router.db_for_write(model)]
-    meta = model._meta
     if connection.vendor != "sqlite":
         insert_many([
             model(**{
@@ -64,15 +69,7 @@ def insert_values(
             for row in rows
         ])
         return
-    quote = connection.ops.quote_name
-    fields = [
-        field for field in meta.local_concrete_fields
-        if not (field.primary_key and getattr(field, "db_returning", False))
-    ]
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
+    fields, sql = _insert_statement(model, connection)
     values = []
     for row in rows:
         prepared = []
