@@ -53,10 +53,11 @@ def insert_many(objects: Sequence[Model]) -> None:
 def insert_values(
     model: type[Model], rows: Sequence[dict[str, Any]], *, json_text: Collection[str] = ()
 ) -> None:
-    """Insert rows given as {field attname: value} (missing fields take their defaults; no
-    pre_save hook runs, so auto_now fields must be given), where the fields named in `json_text` hold JSON already serialised (or None). On SQLite
-    no model instance is built and no JSON is serialised twice: a third of the cost of
-    `insert_many` for rows of small JSON documents (per-item execution logs)."""
+    """Insert rows given as {field attname: value}, where the fields named in `json_text`
+    hold JSON already serialised (or None). Missing fields take their defaults; no pre_save
+    hook runs, so auto_now fields must be given. On SQLite no model instance is built and no
+    JSON is serialised twice: a third of the cost of `insert_many` for rows of small JSON
+    documents (per-item execution logs)."""
     if not rows:
         return
     connection = connections[router.db_for_write(model)]
