@@ -40,10 +40,14 @@ export async function connect(page: Page, source: string, handle: string, target
   await page.mouse.up();
 }
 
+/** Click a node until its panel shows: a click while the viewport still moves (auto-layout and
+ * fit-view animate for 300 ms, starting a frame later) can land on the pane beside it. */
 export async function selectNode(page: Page, nodeId: string): Promise<Locator> {
-  await page.getByTestId(`node-${nodeId}`).click();
   const panel = page.getByTestId('node-panel');
-  await expect(panel.getByTestId('node-id')).toHaveText(nodeId);
+  await expect(async () => {
+    await page.getByTestId(`node-${nodeId}`).click();
+    await expect(panel.getByTestId('node-id')).toHaveText(nodeId, { timeout: 2_000 });
+  }).toPass({ timeout: 20_000 });
   return panel;
 }
 
@@ -58,9 +62,11 @@ export async function dropNodeInto(page: Page, type: string, groupId: string, fx
 
 /** Select a for-each group by its header (its middle may be covered by its body's nodes). */
 export async function selectGroup(page: Page, groupId: string): Promise<Locator> {
-  await page.getByTestId(`group-head-${groupId}`).click({ position: { x: 60, y: 12 } });
   const panel = page.getByTestId('node-panel');
-  await expect(panel.getByTestId('node-id')).toHaveText(groupId);
+  await expect(async () => {
+    await page.getByTestId(`group-head-${groupId}`).click({ position: { x: 60, y: 12 } });
+    await expect(panel.getByTestId('node-id')).toHaveText(groupId, { timeout: 2_000 });
+  }).toPass({ timeout: 20_000 });
   return panel;
 }
 
