@@ -71,17 +71,16 @@ def insert_values(
         ])
         return
     fields, sql = _insert_statement(model, connection)
-    values = []
-    for row in rows:
-        prepared = []
-        for field in fields:
-            name = field.attname
-            if name in json_text:
-                prepared.append(row.get(name))
-                continue
-            value = row[name] if name in row else field.get_default()
-            prepared.append(field.get_db_prep_save(value, connection))
-        values.append(tuple(prepared))
+    columns = [(field, field.attname, field.attname in json_text) for field in fields]
+    values = [
+        tuple(
+            row.get(name) if is_json
+            else field.get_db_prep_save(row[name] if name in row else field.get_default(),
+                                        connection)
+            for field, name, is_json in columns
+        )
+        for row in rows
+    ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, values)
 

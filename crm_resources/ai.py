@@ -22,7 +22,13 @@ from pydantic import Field
 
 from automation.nodes.base import NodeError, TenantRef
 
-from .ai_loop import ClientPool, LoopTenantState, UsageRow, loop_state, transport_failure
+from .ai_loop import (
+    ClientPool,
+    LoopTenantState,
+    UsageRow,
+    broken_connection,
+    loop_state,
+)
 from .ai_retry import Retryable, backoff_s, redact, retry_after_s, short_reason
 from .tenancy import load_tenant
 
@@ -189,13 +195,11 @@ class TenantAIClient:
         try:
             async with asyncio.timeout(timeout):
                 response = await client.post(url, json=payload, headers=headers, timeout_s=timeout)
-        except TimeoutError:
-            return Retryable(f"no answer within {timeout:g}s", "ai_timeout")
-        except (httpx.TransportError, aiohttp.ClientError) as exc:
-            if transport_failure(exc) == "timeout":
+        except (TimeoutError, httpx.TransportError, aiohttp.ClientError) as exc:
+            broken = broken_connection(exc)
+            if broken is None:
                 return Retryable(f"no answer within {timeout:g}s", "ai_timeout")
-            cause = exc.__cause__ or exc
-            return Retryable(f"connection failed ({type(cause).__name__})", "ai_unavailable")
+            return Retryable(f"connection failed ({broken})", "ai_unavailable")
         if response.status_code == 429 or response.status_code >= 500:
             return Retryable(
                 short_reason(response, self.settings.api_key),

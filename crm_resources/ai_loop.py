@@ -148,7 +148,7 @@ class ClientPool:
     def __init__(self, size: int):
         self._urls: dict[str, httpx.URL] = {}
         self.transport = AiohttpTransport(
-            verify=_ssl_context(),
+            verify=_ssl_context(),  # unused with `client`; spares building a default context
             trust_env=False,
             client=aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=size, ssl=_ssl_context()),
@@ -176,15 +176,16 @@ class ClientPool:
         await self.transport.aclose()
 
 
-def transport_failure(exc: Exception) -> str:
-    """What went wrong in `ClientPool.post`: "timeout" or "connection" (httpx-aiohttp maps
-    every broken connection to a timeout; the aiohttp exception it wraps tells them apart)."""
+def broken_connection(exc: BaseException) -> str | None:
+    """The kind of broken connection behind an exception of `ClientPool.post` (e.g.
+    "ClientConnectorError"), or None for a timeout. httpx-aiohttp maps every broken connection
+    to a timeout; the aiohttp exception it wraps tells them apart."""
     cause = exc.__cause__ if isinstance(exc.__cause__, aiohttp.ClientError) else exc
     if isinstance(cause, TimeoutError):
-        return "timeout"
+        return None
     if cause is exc and isinstance(exc, httpx.TimeoutException):
-        return "timeout"
-    return "connection"
+        return None
+    return type(cause).__name__
 
 
 class LoopTenantState:
