@@ -1,4 +1,5 @@
-"""Per event loop, per tenant: the pooled HTTP client, the concurrency bound, budget and usage.
+"""Per event loop, per tenant: the pooled HTTP client, budget and usage (and the tenant's
+concurrency bound, shared by every loop of the process: automation/gates.py).
 
 Each Dagster step runs its node in its own event loop (``asyncio.run``); every AI call of that
 loop for one tenant shares one ``LoopTenantState``. It is closed when the loop shuts down its
@@ -21,6 +22,7 @@ import httpx
 from asgiref.sync import sync_to_async
 from httpx_aiohttp import AiohttpTransport
 
+from automation.gates import shared_gate
 from automation.nodes.base import NodeError
 
 
@@ -193,7 +195,7 @@ class LoopTenantState:
 
     def __init__(self, tenant_id: int, max_concurrent: int, budget: int, refresh_s: float):
         self.client = ClientPool(max_concurrent)
-        self.semaphore = asyncio.Semaphore(max_concurrent)
+        self.semaphore = shared_gate(("ai", tenant_id), max_concurrent)
         self.ledger = BudgetLedger(tenant_id, budget, refresh_s)
         self.recorder = UsageRecorder(self.ledger)
         self._closer: AsyncIterator[None] | None = None

@@ -1,7 +1,8 @@
 """Which Dagster executor workflow jobs use, chosen by AUTOMATION_EXECUTOR.
 
-- `in_process` (default): every op in the run worker's process; the fastest for the embedded
-  default (a step costs ~0.1 s instead of 1–2 s for a subprocess).
+- `in_process` (default): every op in the run worker's process, up to AUTOMATION_STEP_THREADS
+  (4) at once in threads (thread_executor.py); the fastest for the embedded default (a step
+  costs ~0.1 s instead of 1–2 s for a subprocess).
 - `multiprocess`: each op in its own process.
 - `celery`: each op is a Celery task run by `bin/celery-worker` processes, on any machine that
   shares the configuration (dagster-celery). Broker and backend come from CELERY_BROKER_URL and
@@ -25,7 +26,9 @@ import json
 import os
 from typing import Any
 
-from dagster import ExecutorDefinition, in_process_executor, multiprocess_executor
+from dagster import ExecutorDefinition, multiprocess_executor
+
+from .thread_executor import in_process_threads_executor
 
 EXECUTORS = ("in_process", "multiprocess", "celery")
 
@@ -62,7 +65,7 @@ def job_executor() -> ExecutorDefinition:
     """The executor for workflow jobs in this process's configuration."""
     name = os.environ.get("AUTOMATION_EXECUTOR", "in_process")
     if name == "in_process":
-        return in_process_executor
+        return in_process_threads_executor
     if name == "multiprocess":
         return multiprocess_executor
     if name == "celery":

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dagster import DynamicOut, DynamicOutput, Failure, In, OpDefinition, Out, Output, op
 
+from automation.gates import shared_gate
 from automation.nodes.loops import ITEM_HANDLE, ForEachConfig
 
 from .body import BodyRunner, nested_nodes, step_resources
@@ -125,7 +126,9 @@ def build_body_op(graph: WorkflowGraph, loop: GraphNode, node: GraphNode, op_nam
             executions.resume(execution_id=chunk["execution_id"], dagster_run_id=context.run_id)
         env = ItemEnv(target=target, resources=step_resources(context, target, nested),
                       concurrency=config.max_concurrency, on_item_error=config.on_item_error,
-                      log=ITEM_LOG, suspendable=bool(chunk.get("suspendable")))
+                      log=ITEM_LOG, suspendable=bool(chunk.get("suspendable")),
+                      # one bound for the loop's chunks running at once (thread_executor.py)
+                      semaphore=shared_gate((context.run_id, loop.id), config.max_concurrency))
         BodyRunner(graph).run(env, [node], chunk)
         executions.items_logged(execution_id=chunk["execution_id"], rows=log_rows(env))
         if env.suspended:

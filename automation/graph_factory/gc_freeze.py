@@ -7,24 +7,35 @@ the allocations of 10,000 items trigger dozens of full collections: about 2 s of
 batch went to them. `gc.freeze()` moves what exists now out of the collector's reach until
 `gc.unfreeze()` (the standard library's tool for this, also used before fork in pre-fork
 servers); objects the items create are collected as usual. Young garbage is collected before
-freezing, so that what is frozen is what is alive.
+freezing, so that what is frozen is what is alive. Steps run at once in threads
+(thread_executor.py): the last one to leave unfreezes.
 """
 
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+_LOCK = threading.Lock()
+_inside = 0  # steps within long_lived_frozen now
 
 
 @contextmanager
 def long_lived_frozen() -> Iterator[None]:
-    """Objects alive on entry are not scanned by the collector until exit."""
-    # Young garbage first: frozen, it would wait for a full collection after unfreeze (rare,
-    # as the oldest generation is large), and many short steps would pile it up.
-    gc.collect(1)
-    gc.freeze()
+    """Objects alive on entry are not scanned by the collector until the last step exits."""
+    global _inside
+    with _LOCK:
+        # Young garbage first: frozen, it would wait for a full collection after unfreeze
+        # (rare, as the oldest generation is large), and many short steps would pile it up.
+        gc.collect(1)
+        gc.freeze()
+        _inside += 1
     try:
         yield
     finally:
-        gc.unfreeze()
+        with _LOCK:
+            _inside -= 1
+            if _inside == 0:
+                gc.unfreeze()

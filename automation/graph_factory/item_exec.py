@@ -60,11 +60,11 @@ class ItemEnv:
     rows: list[dict] = field(default_factory=list)
     failures: list[tuple[GraphNode, dict, NodeFailure]] = field(default_factory=list)
     loop_runner: Runner | None = None  # runs nested for_each nodes (body.py)
-    semaphore: asyncio.Semaphore | None = None
+    semaphore: Any = None  # asyncio's, or a shared gate (automation/gates.py)
     suspendable: bool = False  # items may suspend (a top-level loop's body step)
     suspended: list[tuple[GraphNode, dict, NodeSuspended]] = field(default_factory=list)
 
-    def gate(self) -> asyncio.Semaphore:
+    def gate(self) -> Any:
         if self.semaphore is None:
             self.semaphore = asyncio.Semaphore(self.concurrency)
         return self.semaphore

@@ -118,6 +118,12 @@ class ExpressionSandbox(ImmutableSandboxedEnvironment):
         self.filters = {name: _guard_filter(name, fn) for name, fn in self.filters.items()}
         self.tests = {name: _guard_test(fn) for name, fn in self.tests.items()}
 
+    def make_globals(self, d: Any) -> dict[str, Any]:
+        """A template's globals as a plain dict, not Jinja's ChainMap over ours: every render
+        copies them, key by key in Python for a ChainMap (a third of a short render's time).
+        Our globals are fixed once set up, which is what the ChainMap would keep live."""
+        return {**self.globals, **(d or {})}
+
     # -- attribute access --------------------------------------------------------------
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         return attr not in DENIED_ATTRIBUTES and super().is_safe_attribute(obj, attr, value)

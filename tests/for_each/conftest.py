@@ -43,6 +43,25 @@ def note(node_id: str, title: str, parent: str | None = None, **kw: Any) -> dict
                 parent=parent, **kw)
 
 
+def classify_definition(max_concurrency: int, batch_size: int = 6,
+                        payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    """trigger -> for-each -> AI classification -> a task for each hot lead ("call <index>")."""
+    return {
+        "nodes": [
+            node("start", "trigger", {"sample_payload": payload} if payload else {}),
+            loop(batch_size=batch_size, max_concurrency=max_concurrency),
+            node("classify", "ai_classification", {
+                "text": "{{ item }}",
+                "labels": [{"name": "hot_lead", "description": "wants to buy, budget approved"},
+                           {"name": "support", "description": "bug, broken, help"}],
+            }, parent="each"),
+            note("sales", "call {{ index }}", "each"),
+        ],
+        "edges": [edge("start", "each"), edge("each", "classify", "item"),
+                  edge("classify", "sales", "hot_lead")],
+    }
+
+
 def graph_of(definition: dict[str, Any]):
     report = validate_definition(definition)
     assert report.ok, [str(issue) for issue in report.errors]

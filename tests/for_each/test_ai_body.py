@@ -9,26 +9,9 @@ import pytest
 from crm.workflows.models import Task
 from tests.ai.conftest import ai_tenant, model_server, model_server_session  # noqa: F401
 
-from .conftest import edge, loop, node, note, run_definition
+from .conftest import classify_definition, run_definition
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _definition(max_concurrency: int) -> dict:
-    return {
-        "nodes": [
-            node("start", "trigger"),
-            loop(batch_size=6, max_concurrency=max_concurrency),
-            node("classify", "ai_classification", {
-                "text": "{{ item }}",
-                "labels": [{"name": "hot_lead", "description": "wants to buy, budget approved"},
-                           {"name": "support", "description": "bug, broken, help"}],
-            }, parent="each"),
-            note("sales", "call {{ index }}", "each"),
-        ],
-        "edges": [edge("start", "each"), edge("each", "classify", "item"),
-                  edge("classify", "sales", "hot_lead")],
-    }
 
 
 @pytest.mark.parametrize("max_concurrency", [1, 3])
@@ -37,7 +20,9 @@ def test_concurrency_bound_and_per_item_labels(ai_tenant, model_server, make_use
     make_user(ai_tenant, "editor")
     model_server.control(latency=0.05)
     texts = ["Budget approved, they want to buy", "It is broken, help"] * 6
-    execution, result = run_definition(ai_tenant, _definition(max_concurrency), {"items": texts})
+    execution, result = run_definition(
+        ai_tenant, classify_definition(max_concurrency), {"items": texts}
+    )
     assert result.success
     stats = model_server.stats()
     assert stats["requests"] == 12
