@@ -38,6 +38,7 @@ from dagster._core.execution.api import ExecuteRunWithPlanIterable
 from dagster._core.execution.compute_logs import create_compute_log_file_key
 from dagster._core.execution.context.system import PlanExecutionContext, PlanOrchestrationContext
 from dagster._core.execution.context_creation_job import PlanExecutionContextManager
+from dagster._core.execution.plan.active import _default_sort_key
 from dagster._core.execution.plan.execute_plan import (
     _trigger_hook,
     dagster_event_sequence_for_step,
@@ -58,14 +59,10 @@ def default_threads() -> int:
     return max(1, int(os.environ.get("AUTOMATION_STEP_THREADS", DEFAULT_STEP_THREADS)))
 
 
-def oldest_chunk_first(step: ExecutionStep) -> tuple[int, str]:
-    """Sort key: Dagster's priority tag, then the step's mapping key (unmapped steps first).
-    Chunk keys are zero-padded, so text order is chunk order."""
-    try:
-        priority = int(step.tags.get("dagster/priority", 0))
-    except ValueError:
-        priority = 0
-    return (-priority, step.get_mapping_key() or "")
+def oldest_chunk_first(step: ExecutionStep) -> tuple[float, str]:
+    """Sort key: Dagster's own (its priority tag), then the step's mapping key (unmapped
+    steps first). Chunk keys are zero-padded, so text order is chunk order."""
+    return (_default_sort_key(step), step.get_mapping_key() or "")
 
 
 def _run_step(step_context, events: queue.Queue) -> None:
