@@ -46,9 +46,10 @@ def node_item_logs_create(*, execution_id: UUID | str, rows: list[dict[str, Any]
         .values_list("node_id", "item_index", "last")
     }
     logs = []
+    statuses = frozenset(NodeStatus.values)  # a property building a list at each use
     for row in rows:
         status = row["status"]
-        if status not in NodeStatus.values:
+        if status not in statuses:
             raise ValueError(f"unknown status {status!r}")
         started, ended = row["started"], row["ended"]
         logs.append({
