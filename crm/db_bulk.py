@@ -8,13 +8,50 @@ databases keep the ORM's bulk methods (one round trip per batch).
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+import uuid
+from collections.abc import Callable, Collection, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import connections, router
-from django.db.models import Model
+from django.db.models import Field, Model
 
 BATCH = 500
+# Field types whose SQLite value is the Python value itself when it has exactly these types
+# (Django's own conversion then returns it unchanged, at some microseconds a value).
+_AS_IS: dict[str, tuple[type, ...]] = {
+    **dict.fromkeys(("CharField", "TextField", "SlugField", "EmailField", "URLField"), (str,)),
+    **dict.fromkeys((
+        "IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField",
+        "PositiveBigIntegerField", "PositiveSmallIntegerField", "AutoField", "BigAutoField",
+        "SmallAutoField",
+    ), (int,)),
+    "BooleanField": (bool,),
+    "FloatField": (float, int),
+}
+
+
+def _sqlite_value(field: Field, connection: Any) -> Callable[[Any], Any]:
+    """`field.get_db_prep_save(value, connection)` for SQLite, with shortcuts for the values
+    bulk writes mostly carry: plain strings and numbers, UUIDs, and UTC datetimes (stored as
+    Django stores them: naive UTC text, UUIDs as hex). Anything else goes through Django."""
+
+    def django(value: Any) -> Any:
+        return field.get_db_prep_save(value, connection)
+
+    kind = (field.target_field if field.is_relation else field).get_internal_type()
+    plain = _AS_IS.get(kind)
+    if plain is not None:
+        return lambda value: value if value is None or type(value) in plain else django(value)
+    if kind == "UUIDField":
+        return lambda value: value.hex if type(value) is uuid.UUID else django(value)
+    if kind == "DateTimeField" and settings.USE_TZ and connection.timezone_name == "UTC":
+        return lambda value: (
+            str(value.replace(tzinfo=None))
+            if type(value) is datetime and value.tzinfo is UTC else django(value)
+        )
+    return django
 
 
 def _insert_statement(model: type[Model], connection: Any) -> tuple[list[Any], str]:
@@ -42,10 +79,8 @@ def insert_many(objects: Sequence[Model]) -> None:
         model._default_manager.bulk_create(objects, batch_size=BATCH)
         return
     fields, sql = _insert_statement(model, connection)
-    rows = [
-        tuple(field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields)
-        for obj in objects
-    ]
+    columns = [(field, _sqlite_value(field, connection)) for field in fields]
+    rows = [tuple(to_db(field.pre_save(obj, True)) for field, to_db in columns) for obj in objects]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
@@ -71,13 +106,15 @@ def insert_values(
         ])
         return
     fields, sql = _insert_statement(model, connection)
-    columns = [(field, field.attname, field.attname in json_text) for field in fields]
+    columns = [
+        (field, field.attname, field.attname in json_text, _sqlite_value(field, connection))
+        for field in fields
+    ]
     values = [
         tuple(
             row.get(name) if is_json
-            else field.get_db_prep_save(row[name] if name in row else field.get_default(),
-                                        connection)
-            for field, name, is_json in columns
+            else to_db(row[name] if name in row else field.get_default())
+            for field, name, is_json, to_db in columns
         )
         for row in rows
     ]
@@ -102,8 +139,9 @@ def update_many(objects: Sequence[Model], field_names: Sequence[str]) -> None:
         f"{', '.join(f'{quote(f.column)} = %s' for f in fields)} "
         f"WHERE {quote(meta.pk.column)} = %s"
     )
+    columns = [(field.attname, _sqlite_value(field, connection)) for field in fields]
     rows = [
-        (*(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields), obj.pk)
+        (*(to_db(getattr(obj, name)) for name, to_db in columns), obj.pk)
         for obj in objects
     ]
     with connection.cursor() as cursor:
