@@ -6,6 +6,8 @@ server."""
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from automation.instance import get_instance
@@ -67,6 +69,8 @@ def test_chunks_overlap_within_the_loop_and_tenant_bounds(
     assert {f"classify[chunk_{n}]" for n in range(6)} <= set(spans)
     assert any(a.startswith("classify[") and b.startswith("classify[")
                for a, b in _overlapping(spans))
+    # each step ran with the heap frozen (gc_freeze.py); the last one out unfroze it
+    assert gc.get_freeze_count() == 0
     assert sorted(Task.objects.values_list("title", flat=True)) == sorted(
         f"call {i}" for i in range(0, len(TEXTS), 2)
     )
