@@ -11,7 +11,7 @@ wall_s, limit_s (items x latency / concurrency), ratio (wall over limit), fixed_
 before the first item's AI call), per_item_s ((wall - fixed) / items), naive_per_item_s (one
 Dagster step per item: batch_size 1, on --naive-items records), naive_speedup, peak_rss_mb,
 items_per_s_at_200 (the same run at max_concurrency 200); client_ceiling_req_per_s (the AI
-resource's pooled httpx client alone, same server and concurrency), client_limit_s (items over
+resource's pooled HTTP client alone, same server and concurrency), client_limit_s (items over
 that) and ratio_to_client_limit ((wall - fixed) over the larger of the two limits). Targets:
 wall within 1.3 x limit plus < 10 s fixed; per item >= 10 x faster than the naive build.
 """
@@ -151,7 +151,7 @@ def run_once(tenant, name: str, items: int, concurrency: int, batch_size: int) -
 
 
 def client_ceiling(base_url: str, concurrency: int, calls: int) -> float:
-    """Chat completions per second that the AI resource's own pooled httpx client sustains
+    """Chat completions per second that the AI resource's own pooled HTTP client sustains
     against the server at `concurrency`, with nothing else around it: the HTTP client's CPU
     bound, which the platform cannot beat (its limit is calls / this)."""
     import asyncio
@@ -239,7 +239,7 @@ def main() -> None:
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "wall_s_at_200": round(at_200["wall_s"], 2),
             "items_per_s_at_200": round(args.items / at_200["wall_s"], 1),
-            # What one process's httpx client alone sustains here, and the limit that sets.
+            # What one process's HTTP client alone sustains here, and the limit that sets.
             "client_ceiling_req_per_s": round(ceiling, 1),
             "client_limit_s": round(args.items / ceiling, 2),
             "ratio_to_client_limit": round(

@@ -17,7 +17,6 @@ from typing import Any
 
 import aiohttp
 import dagster as dg
-import httpx
 from pydantic import Field
 
 from automation.nodes.base import NodeError, TenantRef
@@ -195,7 +194,7 @@ class TenantAIClient:
         try:
             async with asyncio.timeout(timeout):
                 response = await client.post(url, json=payload, headers=headers, timeout_s=timeout)
-        except (TimeoutError, httpx.TransportError, aiohttp.ClientError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             broken = broken_connection(exc)
             if broken is None:
                 return Retryable(f"no answer within {timeout:g}s", "ai_timeout")

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Protocol
 
-import httpx
+
+class HTTPAnswer(Protocol):
+    """An HTTP response read in full (crm_resources.ai_loop.ChatResponse)."""
+
+    status_code: int
+    content: bytes
 
 
 @dataclass(frozen=True)
@@ -20,7 +27,7 @@ class Retryable:
     retry_after_s: float | None = None
 
 
-def retry_after_s(headers: httpx.Headers) -> float | None:
+def retry_after_s(headers: Mapping[str, str]) -> float | None:
     """Seconds from `retry-after-ms`, or `Retry-After` (seconds or an HTTP date)."""
     millis = headers.get("retry-after-ms")
     if millis:
@@ -50,7 +57,7 @@ def backoff_s(attempt: int, *, base_s: float, max_s: float, retry_after: float |
     return max(delay, retry_after) if retry_after is not None else delay
 
 
-def short_reason(response: httpx.Response, secret: str = "") -> str:
+def short_reason(response: HTTPAnswer, secret: str = "") -> str:
     """`HTTP <status>` and the first words of the provider's error message (key removed)."""
     message = ""
     try:
