@@ -8,9 +8,7 @@ batch went to them. `gc.freeze()` moves what exists now out of the collector's r
 `gc.unfreeze()` (the standard library's tool for this, also used before fork in pre-fork
 servers); objects the items create are collected as usual. Young garbage is collected before
 freezing, so that what is frozen is what is alive. Steps run at once in threads
-(thread_executor.py), each inside its own freeze from its inputs' loading to its outputs'
-storing (a for-each collect unpickles 10,000 items' results); the last one to leave
-unfreezes, so nothing stays frozen once a run's steps are done.
+(thread_executor.py): the last one to leave unfreezes.
 """
 
 from __future__ import annotations

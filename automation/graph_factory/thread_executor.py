@@ -50,8 +50,6 @@ from dagster._core.execution.retries import RetryMode
 from dagster._core.executor.base import Executor
 from dagster._utils.error import serializable_error_info_from_exc_info
 
-from .gc_freeze import long_lived_frozen
-
 DEFAULT_STEP_THREADS = 4
 _DONE = object()  # a step's thread has nothing more to say
 
@@ -73,9 +71,8 @@ def _run_step(step_context, events: queue.Queue) -> None:
 
     key = step_context.step.key
     try:
-        with long_lived_frozen():  # also while Dagster loads the inputs and stores the outputs
-            for event in dagster_event_sequence_for_step(step_context):
-                events.put((key, event))
+        for event in dagster_event_sequence_for_step(step_context):
+            events.put((key, event))
     except BaseException as exc:  # noqa: BLE001 - re-raised in the run's thread
         events.put((key, exc))
     finally:
