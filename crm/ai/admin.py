@@ -1,4 +1,4 @@
-"""Admin for AI usage (read-only) and the models a tenant allows."""
+"""Admin for AI usage and monthly totals (read-only) and the models a tenant allows."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from crm.tenants.admin_scoping import TenantScopedAdmin
 
-from .models import AIAllowedModel, AIUsage
+from .models import AIAllowedModel, AIMonthlyUsage, AIUsage
 
 
 @admin.register(AIUsage)
@@ -23,6 +23,25 @@ class AIUsageAdmin(TenantScopedAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # spent tokens stay spent: the monthly totals count every row
+
+
+@admin.register(AIMonthlyUsage)
+class AIMonthlyUsageAdmin(TenantScopedAdmin):
+    list_display = ["month", "tenant", "total_tokens"]
+    list_filter = [("tenant", admin.RelatedOnlyFieldListFilter)]
+    ordering = ["-month"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 

@@ -28,6 +28,24 @@ class AIUsage(models.Model):
         return f"{self.tenant_id}/{self.execution_id or '-'}/{self.node_id}: {self.total_tokens}"
 
 
+class AIMonthlyUsage(models.Model):
+    """A tenant's tokens in one calendar month (UTC), kept up to date with every usage write:
+    the budget check reads one row, however many calls the month has had."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="ai_monthly_usage")
+    month = models.DateField(help_text="The first day of the month (UTC)")
+    total_tokens = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "month"], name="unique_ai_monthly_usage")
+        ]
+        verbose_name_plural = "AI monthly usage"
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}/{self.month:%Y-%m}: {self.total_tokens}"
+
+
 class AIAllowedModel(models.Model):
     """A model nodes of the tenant may ask for; a tenant without any allows every override."""
 

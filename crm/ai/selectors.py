@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from django.db.models import Sum
 from django.utils import timezone
 
-from .models import AIAllowedModel, AIUsage
+from .models import AIAllowedModel, AIMonthlyUsage, AIUsage
 
 
 def month_start(now: datetime | None = None) -> datetime:
@@ -17,10 +17,13 @@ def month_start(now: datetime | None = None) -> datetime:
 
 
 def ai_tokens_used_this_month(*, tenant_id: int, now: datetime | None = None) -> int:
-    """Total tokens the tenant's AI calls used since the start of the month."""
-    used = AIUsage.objects.filter(tenant_id=tenant_id, created_at__gte=month_start(now)).aggregate(
-        total=Sum("total_tokens")
-    )["total"]
+    """Total tokens the tenant's AI calls used since the start of the month (one row: the
+    month's total, kept by ai_usage_record_many)."""
+    used = (
+        AIMonthlyUsage.objects.filter(tenant_id=tenant_id, month=month_start(now).date())
+        .values_list("total_tokens", flat=True)
+        .first()
+    )
     return int(used or 0)
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from crm.db_bulk import insert_many
 
-from .models import AIAllowedModel, AIUsage
+from .models import AIAllowedModel, AIMonthlyUsage, AIUsage
+from .selectors import month_start
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,8 @@ class UsageEntry:
 
 @transaction.atomic
 def ai_usage_record_many(*, entries: Iterable[UsageEntry]) -> int:
-    """Store usage rows in one transaction; returns how many were written."""
+    """Store usage rows, and add their tokens to their tenants' monthly totals, in one
+    transaction; returns how many rows were written."""
     rows = [
         AIUsage(
             tenant_id=e.tenant_id,
@@ -47,7 +51,24 @@ def ai_usage_record_many(*, entries: Iterable[UsageEntry]) -> int:
         for e in entries
     ]
     insert_many(rows)
+    months: Counter[tuple[int, date]] = Counter()
+    for row in rows:
+        months[(row.tenant_id, month_start(row.created_at).date())] += row.total_tokens
+    for (tenant_id, month), tokens in sorted(months.items()):
+        _add_to_month(tenant_id, month, tokens)
     return len(rows)
+
+
+def _add_to_month(tenant_id: int, month: date, tokens: int) -> None:
+    """Add `tokens` to the month's total (its row is created by the first write)."""
+    month_row = AIMonthlyUsage.objects.filter(tenant_id=tenant_id, month=month)
+    if month_row.update(total_tokens=F("total_tokens") + tokens):
+        return
+    try:
+        with transaction.atomic():
+            AIMonthlyUsage.objects.create(tenant_id=tenant_id, month=month, total_tokens=tokens)
+    except IntegrityError:  # a concurrent write created it meanwhile
+        month_row.update(total_tokens=F("total_tokens") + tokens)
 
 
 @transaction.atomic

@@ -24,7 +24,7 @@ from django.utils import timezone
 from automation.nodes.base import NodeError
 from crm.ai.models import AIUsage
 from crm.ai.selectors import ai_usage_totals
-from crm.ai.services import ai_allowed_models_set
+from crm.ai.services import UsageEntry, ai_allowed_models_set, ai_usage_record_many
 from crm.tenants.services import ai_settings_set
 from tests.servers import free_port
 
@@ -101,14 +101,11 @@ def test_4xx_is_not_retried(ai_tenant, model_server) -> None:
 def test_budget_refused_before_calling(ai_tenant, model_server) -> None:
     ai_settings_set(tenant=ai_tenant, monthly_token_budget=1_000)
     now = timezone.now()
-    AIUsage.objects.create(
-        tenant=ai_tenant, model="m", prompt_tokens=900, completion_tokens=50, total_tokens=950,
-        created_at=now,
-    )
-    AIUsage.objects.create(  # last month's usage does not count
-        tenant=ai_tenant, model="m", prompt_tokens=9_000, completion_tokens=0,
-        total_tokens=9_000, created_at=now.replace(day=1) - timedelta(days=3),
-    )
+    ai_usage_record_many(entries=[
+        UsageEntry(ai_tenant.pk, "", "", "", "m", 900, 50, 1, now),
+        # last month's usage does not count
+        UsageEntry(ai_tenant.pk, "", "", "", "m", 9_000, 0, 1, now.replace(day=1) - timedelta(3)),
+    ])
     with pytest.raises(NodeError) as failed:
         chat(ai_client(ai_tenant), max_tokens=100)
     assert (failed.value.error_type, failed.value.transient) == ("ai_budget_exceeded", False)
