@@ -66,3 +66,16 @@ def fresh_definitions_load_context():
 
     yield
     DefinitionsLoadContext._instance = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def close_sync_thread_connections(django_db_setup, django_db_blocker):
+    """Close the CRM connection of asgiref's thread for sync code called from event loops
+    (for-each bodies' record writes run there), which lives as long as the process: else the
+    test database cannot be dropped at the end (PostgreSQL: "being accessed by other users")."""
+    yield
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result()
