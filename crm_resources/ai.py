@@ -22,6 +22,8 @@ from pydantic import Field
 from automation.nodes.base import NodeError, TenantRef
 
 from .ai_loop import (
+    MAX_ANSWER_BYTES,
+    AnswerTooLarge,
     ClientPool,
     LoopTenantState,
     UsageRow,
@@ -194,6 +196,11 @@ class TenantAIClient:
         try:
             async with asyncio.timeout(timeout):
                 response = await client.post(url, json=payload, headers=headers, timeout_s=timeout)
+        except AnswerTooLarge:
+            raise NodeError(
+                f"the AI service's answer is larger than {MAX_ANSWER_BYTES // 2**20} MiB",
+                error_type="ai_bad_response",
+            ) from None
         except (TimeoutError, aiohttp.ClientError) as exc:
             broken = broken_connection(exc)
             if broken is None:

@@ -135,6 +135,9 @@ def _ssl_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
+MAX_ANSWER_BYTES = 8 * 1024 * 1024  # a chat completion is some kilobytes
+
+
 @dataclass(frozen=True)
 class ChatResponse:
     """A chat-completions call's answer, read in full: status, headers (case-insensitive),
@@ -179,11 +182,32 @@ class ClientPool:
         async with self.session.post(
             url, data=body, headers=headers, timeout=timeout, allow_redirects=False
         ) as response:
-            content = await response.read()
+            content = await _read_capped(response)
         return ChatResponse(response.status, response.headers, content)
 
     async def aclose(self) -> None:
         await self.session.close()
+
+
+class AnswerTooLarge(Exception):
+    """The answer's body is longer than MAX_ANSWER_BYTES (once decompressed)."""
+
+
+async def _read_capped(response: aiohttp.ClientResponse) -> bytes:
+    """The whole body, unless it is longer than MAX_ANSWER_BYTES: an endpoint a tenant set up
+    must not fill a run worker's memory. A plain body of known length is read in one go."""
+    length = response.content_length
+    if length is not None and length > MAX_ANSWER_BYTES:
+        raise AnswerTooLarge
+    if length is not None and not response.headers.get("content-encoding"):
+        return await response.read()
+    parts, size = [], 0
+    while chunk := await response.content.read(64 * 1024):
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise AnswerTooLarge
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 def _json_bytes(value: object) -> bytes:
