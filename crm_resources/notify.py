@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import dagster as dg
 
 from automation.nodes.base import NodeError, TenantRef
 
-from .tenancy import load_tenant
-
-if TYPE_CHECKING:
-    from crm.tenants.models import Tenant
+from .tenancy import TenantClient
 
 
-class NotifyClient:
+class NotifyClient(TenantClient):
     """Creates tasks in one tenant (sync: it uses the Django ORM)."""
-
-    def __init__(self, tenant: TenantRef):
-        self.tenant_ref = tenant
-
-    @cached_property
-    def tenant(self) -> Tenant:
-        return load_tenant(self.tenant_ref)
 
     def create_task(
         self,

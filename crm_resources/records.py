@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import dagster as dg
 
 from automation.nodes.base import NodeError, TenantRef
 
-from .tenancy import load_tenant
-
-if TYPE_CHECKING:
-    from crm.tenants.models import Tenant
+from .tenancy import TenantClient
 
 
 @contextmanager
@@ -56,11 +52,8 @@ class WriteKey(NamedTuple):
     item_key: str
 
 
-class RecordsClient:
+class RecordsClient(TenantClient):
     """Create, update and find records of one tenant (sync: it uses the Django ORM)."""
-
-    def __init__(self, tenant: TenantRef):
-        self.tenant_ref = tenant
 
     def _once(self, key: WriteKey | None, write: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """`write()`, or with a key, its stored result when it was done before."""
@@ -73,10 +66,6 @@ class RecordsClient:
             item_key=key.item_key, write=write,
         )
         return result
-
-    @cached_property
-    def tenant(self) -> Tenant:
-        return load_tenant(self.tenant_ref)
 
     def create(
         self, pipeline: str, data: dict[str, Any], key: WriteKey | None = None

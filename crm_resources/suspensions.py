@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import dagster as dg
 
 from automation.nodes.base import NodeError, TenantRef
 
-from .tenancy import load_tenant
-
-if TYPE_CHECKING:
-    from crm.tenants.models import Tenant
+from .tenancy import TenantClient
 
 
-class SuspensionsClient:
+class SuspensionsClient(TenantClient):
     """What approval and wait nodes of one tenant ask the CRM (sync: it uses the ORM)."""
-
-    def __init__(self, tenant: TenantRef):
-        self.tenant_ref = tenant
-
-    @cached_property
-    def tenant(self) -> Tenant:
-        return load_tenant(self.tenant_ref)
 
     def state(
         self, *, execution_id: str, node_id: str, item_key: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from automation.nodes.base import NodeError, TenantRef
@@ -25,3 +26,15 @@ def load_tenant(ref: TenantRef) -> Tenant:
 def tenant_ref(tenant: Tenant) -> TenantRef:
     """The TenantRef of a Tenant row."""
     return TenantRef(id=tenant.pk, slug=tenant.slug)
+
+
+class TenantClient:
+    """A resource's client for one tenant: the tenant's row is loaded on first use (sync: the
+    Django ORM), and every query the client makes is scoped to it."""
+
+    def __init__(self, tenant: TenantRef):
+        self.tenant_ref = tenant
+
+    @cached_property
+    def tenant(self) -> Tenant:
+        return load_tenant(self.tenant_ref)
