@@ -75,3 +75,24 @@ def test_migration_totals_the_usage_written_before(tenant, other_tenant) -> None
         (other_tenant.pk, date(2026, 11, 1), 9),
     }
     assert ai_tokens_used_this_month(tenant_id=tenant.pk, now=NOW) == 120
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_lose_no_tokens(tenant) -> None:
+    """Steps in threads (and processes) write usage at once; the first writes of a month race
+    to create its row."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def write(n: int) -> None:
+        try:
+            for _ in range(5):
+                ai_usage_record_many(entries=[entry(tenant, 10 + n, NOW)] * 20)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(write, range(4)))
+    assert ai_tokens_used_this_month(tenant_id=tenant.pk, now=NOW) == 5 * 20 * (10 + 11 + 12 + 13)
+    assert AIMonthlyUsage.objects.filter(tenant=tenant).count() == 1
