@@ -34,6 +34,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     requests = 0
     padding = MAX_ANSWER_BYTES
+    modes: list[str] = []  # how each answer was sent
 
     def log_message(self, *args: object) -> None:
         pass
@@ -41,7 +42,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         self.rfile.read(int(self.headers["content-length"]))
         type(self).requests += 1
-        body, mode = _answer(self.padding), self.path.rsplit("/", 3)[-3]
+        body, mode = _answer(self.padding), self.path.split("/")[1]
+        type(self).modes.append(mode)
         self.send_response(200)
         self.send_header("content-type", "application/json")
         if mode == "gzip":
@@ -71,7 +73,7 @@ def big_server():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    Handler.requests = 0
+    Handler.requests, Handler.modes = 0, []
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
@@ -86,6 +88,7 @@ def test_an_answer_over_8_mib_is_refused_without_retrying(ai_tenant, big_server,
     assert str(failed.value) == "the AI service's answer is larger than 8 MiB"
     assert (failed.value.error_type, failed.value.transient) == ("ai_bad_response", False)
     assert Handler.requests == 1
+    assert Handler.modes == [mode]
 
 
 @pytest.mark.parametrize("mode", ["length", "chunked", "gzip"])
@@ -95,3 +98,4 @@ def test_a_large_answer_under_the_cap_is_read_in_full(ai_tenant, big_server, mod
     result = asyncio.run(ai_client(ai_tenant).chat([{"role": "user", "content": "hi"}]))
     assert result.text == "x" * Handler.padding
     assert result.usage["total_tokens"] == 5
+    assert Handler.modes == [mode]
