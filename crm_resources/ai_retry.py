@@ -8,14 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Protocol
+from typing import TYPE_CHECKING
 
-
-class HTTPAnswer(Protocol):
-    """An HTTP response read in full (crm_resources.ai_loop.ChatResponse)."""
-
-    status_code: int
-    content: bytes
+if TYPE_CHECKING:
+    from .ai_loop import ChatResponse
 
 
 @dataclass(frozen=True)
@@ -57,7 +53,7 @@ def backoff_s(attempt: int, *, base_s: float, max_s: float, retry_after: float |
     return max(delay, retry_after) if retry_after is not None else delay
 
 
-def short_reason(response: HTTPAnswer, secret: str = "") -> str:
+def short_reason(response: ChatResponse, secret: str = "") -> str:
     """`HTTP <status>` and the first words of the provider's error message (key removed)."""
     message = ""
     try:
